@@ -1,0 +1,63 @@
+# Pipeline: one command per chore. `make help` lists them.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+ASSETS := web/static/vendor/.installed
+SWAGGER := web/node_modules/swagger-ui-dist
+
+.PHONY: help install run serve db seed test test-sqlite test-postgres lint typecheck schemas clean
+
+help: ## List the commands
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+$(ASSETS): web/package.json web/package-lock.json
+	npm ci --prefix web --no-audit --no-fund --silent
+	mkdir -p web/static/vendor/swagger-ui-dist
+	cp $(SWAGGER)/swagger-ui-bundle.js $(SWAGGER)/swagger-ui.css \
+	   $(SWAGGER)/swagger-ui-standalone-preset.js web/static/vendor/swagger-ui-dist/
+	touch $@
+
+install: $(STAMP) $(ASSETS) ## Create .venv and install the service, its tools and its web assets
+
+db: install ## Create or migrate the database (./var/pipeline.db unless PIPELINE_DATABASE_URL)
+	$(BIN)/pipeline db upgrade
+
+seed: db ## Load the demo councils and records into an empty registry
+	$(BIN)/pipeline seed
+
+run: seed ## Install, migrate, seed if empty, and serve on http://127.0.0.1:8000
+	$(BIN)/pipeline serve
+
+serve: install ## Serve without migrating or seeding
+	$(BIN)/pipeline serve
+
+lint: install ## ruff
+	$(BIN)/ruff check pipeline tests bench
+
+typecheck: install ## mypy --strict on pipeline/
+	$(BIN)/mypy
+
+test-sqlite: install ## The test suite on SQLite
+	$(BIN)/pytest
+
+test-postgres: install ## The test suite on PostgreSQL (starts a throwaway server if none is given)
+	tests/with_postgres.sh $(BIN)/pytest
+
+test: lint typecheck test-sqlite test-postgres ## Lint, type-check, and the whole suite on SQLite and PostgreSQL
+
+schemas: install ## Regenerate the published JSON Schemas in schemas/
+	$(BIN)/python -m pipeline.schemas.publish schemas
+
+clean: ## Remove the virtualenv, installed web assets and local data
+	rm -rf $(VENV) web/node_modules web/static/vendor var

@@ -1,0 +1,59 @@
+"""Request-scoped inputs of every handler: the registry, the actor, the content-type rule."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+from litestar.di import NamedDependency
+from litestar.exceptions import HTTPException
+
+from pipeline.services.actors import ANONYMOUS, Actor
+from pipeline.services.registry import Registry
+from pipeline.services.tokens import authenticate
+
+JSON_TYPES = {"application/json", "application/merge-patch+json"}
+BODY_METHODS = {"POST", "PUT", "PATCH"}
+
+
+def provide_registry(request: Request[Any, Any, Any]) -> Registry:
+    registry: Registry = request.app.state.registry
+    return registry
+
+
+def provide_actor(request: Request[Any, Any, Any]) -> Actor:
+    """Anonymous without a token; a bad token is refused even on reads (RFC 6750)."""
+    header = request.headers.get("authorization")
+    if not header:
+        return ANONYMOUS
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        raise HTTPException(
+            status_code=401,
+            detail="Send the token as: Authorization: Bearer <token>.",
+            headers={"WWW-Authenticate": 'Bearer realm="pipeline"'},
+        )
+    return authenticate(provide_registry(request), secret.strip())
+
+
+def require_json_body(request: Request[Any, Any, Any]) -> None:
+    """Bodies of writes must say they are JSON; anything else is 415, before any parsing."""
+    if request.method not in BODY_METHODS or not _has_body(request):
+        return
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type not in JSON_TYPES:
+        raise HTTPException(
+            status_code=415,
+            detail=f"Send the body as application/json, not '{media_type or 'nothing'}'.",
+        )
+
+
+def _has_body(request: Request[Any, Any, Any]) -> bool:
+    length = request.headers.get("content-length")
+    if length is not None:
+        return length.strip() not in ("", "0")
+    return "transfer-encoding" in request.headers
+
+
+RegistryDep = NamedDependency[Registry]
+ActorDep = NamedDependency[Actor]

@@ -1,0 +1,131 @@
+"""The ASGI application: create_app(settings) wires the surfaces to the services."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from litestar import Litestar, Router, get
+from litestar.di import Provide
+from litestar.logging import LoggingConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.static_files import create_static_files_router
+
+from pipeline.api import councils, records
+from pipeline.api.deps import RegistryDep, provide_actor, provide_registry, require_json_body
+from pipeline.api.problems import EXCEPTION_HANDLERS, problems
+from pipeline.config import Settings
+from pipeline.schemas.common import Input
+from pipeline.services.catalogue import KINDS
+from pipeline.services.registry import Registry
+from pipeline.services.status import ServiceStatus, service_status
+
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+SWAGGER_DIR = "/static/vendor/swagger-ui-dist"
+
+
+@get(
+    "/status",
+    operation_id="status",
+    summary="Is the service up, and how far is its change log",
+    responses=problems(401),
+    sync_to_thread=True,
+)
+def status_handler(registry: RegistryDep) -> ServiceStatus:
+    return service_status(registry)
+
+
+def api_router() -> Router:
+    handlers: list[Any] = [records.record_router(kind) for kind in KINDS.values()]
+    handlers += [councils.router, status_handler]
+    return Router(
+        path="/api/v1",
+        route_handlers=handlers,
+        dependencies={
+            "registry": Provide(provide_registry, sync_to_thread=False),
+            "actor": Provide(provide_actor, sync_to_thread=True),
+        },
+        before_request=require_json_body,
+    )
+
+
+def openapi_config() -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="Pipeline API",
+        version="1",
+        description=(
+            "The open registry of UK councils' digital projects, reusable products, user-research"
+            " findings and code. Reading is open; writing needs a council-scoped bearer token."
+        ),
+        path="/api/v1",
+        render_plugins=[
+            JsonRenderPlugin(path="/openapi.json"),
+            SwaggerRenderPlugin(
+                path="/docs",
+                js_url=f"{SWAGGER_DIR}/swagger-ui-bundle.js",
+                css_url=f"{SWAGGER_DIR}/swagger-ui.css",
+                standalone_preset_js_url=f"{SWAGGER_DIR}/swagger-ui-standalone-preset.js",
+                favicon="",
+            ),
+        ],
+        components=Components(
+            security_schemes={
+                "bearer": SecurityScheme(
+                    type="http", scheme="bearer", description="A token from `pipeline tokens create`."
+                )
+            }
+        ),
+        security=[{}, {"bearer": []}],
+        create_examples=False,
+    )
+
+
+def forbid_additional_properties(app: Litestar) -> None:
+    """Say in the schema what the structs enforce: request bodies take no unknown fields."""
+    schema = app.openapi_schema
+    components = schema.components.schemas if schema.components and schema.components.schemas else {}
+    strict = {cls.__name__ for cls in _subclasses(Input)}
+    for name, component in components.items():
+        if name in strict:
+            component.additional_properties = False
+
+
+def _subclasses(base: type) -> set[type]:
+    found: set[type] = set(base.__subclasses__())
+    for sub in list(found):
+        found |= _subclasses(sub)
+    return found
+
+
+def create_app(settings: Settings, registry: RegistryDep | None = None) -> Litestar:
+    """Build the application for `settings`; tests pass their own registry."""
+    state_registry = registry or Registry(settings)
+    logging.getLogger("pipeline").setLevel(settings.log_level)
+
+    def on_startup(app: Litestar) -> None:
+        app.state.registry = state_registry
+        forbid_additional_properties(app)
+
+    def on_shutdown(app: Litestar) -> None:
+        if registry is None:
+            state_registry.close()
+
+    static = create_static_files_router(
+        path="/static", directories=[WEB_DIR / "static"], include_in_schema=False
+    )
+    return Litestar(
+        route_handlers=[api_router(), static],
+        on_startup=[on_startup],
+        on_shutdown=[on_shutdown],
+        exception_handlers=EXCEPTION_HANDLERS,
+        openapi_config=openapi_config(),
+        request_max_body_size=settings.max_body_bytes,
+        logging_config=LoggingConfig(
+            root={"level": settings.log_level, "handlers": ["queue_listener"]},
+            log_exceptions="debug",
+        ),
+        debug=False,
+    )

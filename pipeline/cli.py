@@ -1,0 +1,218 @@
+"""The `pipeline` command: serve, migrate, seed, import councils and manage API tokens."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from pipeline.config import Settings, SettingsError, load_settings
+from pipeline.errors import DomainError, Invalid
+from pipeline.services.actors import SYSTEM
+from pipeline.services.files import FileErrors
+from pipeline.services.registry import Registry
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Context:
+    """Settings and a lazily opened registry, shared by the subcommands."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._registry: Registry | None = None
+
+    @property
+    def registry(self) -> Registry:
+        if self._registry is None:
+            self._registry = Registry(self.settings)
+        return self._registry
+
+
+def fail(message: str) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(1)
+
+
+def reports_errors(command: F) -> F:
+    """Turn the service's and the files' errors into a clear message and exit status 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except FileErrors as exc:
+            for error in exc.errors:
+                click.echo(str(error), err=True)
+            fail(f"{len(exc.errors)} problem(s) found; nothing was written.")
+        except Invalid as exc:
+            for field_error in exc.errors:
+                click.echo(f"{field_error.field}: {field_error.message}", err=True)
+            fail("the input is not valid; nothing was written.")
+        except DomainError as exc:
+            fail(exc.detail)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """Pipeline: the collaboration registry for UK councils."""
+    try:
+        ctx.obj = Context(load_settings())
+    except SettingsError as exc:
+        fail(str(exc))
+
+
+@main.command()
+@click.option("--host", help="Interface to listen on (PIPELINE_HOST).")
+@click.option("--port", type=click.IntRange(1, 65535), help="Port (PIPELINE_PORT).")
+@click.option("--workers", type=click.IntRange(1, 64), help="Server processes (PIPELINE_WORKERS).")
+@click.pass_obj
+def serve(obj: Context, host: str | None, port: int | None, workers: int | None) -> None:
+    """Serve the web pages and the API."""
+    import uvicorn
+
+    from pipeline.storage.migrate import current_revision, head_revision
+
+    settings = obj.settings
+    engine = obj.registry.engine
+    if current_revision(engine) != head_revision(engine):
+        fail("the database is not up to date: run `pipeline db upgrade` first.")
+    for name, value in (("HOST", host), ("PORT", port), ("WORKERS", workers)):
+        if value is not None:
+            os.environ[f"PIPELINE_{name}"] = str(value)
+    final = load_settings()
+    click.echo(f"Pipeline is serving on http://{final.host}:{final.port} (Ctrl+C to stop)")
+    uvicorn.run(
+        "pipeline.asgi:app",
+        host=final.host,
+        port=final.port,
+        workers=final.workers,
+        log_level=settings.log_level.lower(),
+        proxy_headers=True,
+    )
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.pass_obj
+def db_upgrade(obj: Context) -> None:
+    """Create or migrate the database schema to the newest version."""
+    from pipeline.storage.migrate import current_revision, upgrade
+
+    upgrade(obj.registry.engine)
+    click.echo(f"Database is at revision {current_revision(obj.registry.engine)}.")
+
+
+@main.command("seed")
+@click.option(
+    "--dir",
+    "seed_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder with councils.json, projects.json... (default: the bundled seed).",
+)
+@click.option("--force", is_flag=True, help="Seed even if the registry already has records.")
+@click.pass_obj
+@reports_errors
+def seed_command(obj: Context, seed_dir: Path | None, force: bool) -> None:
+    """Load the demo councils and records (only into an empty registry unless --force)."""
+    from pipeline.services.seed import SEED_DIR, seed
+
+    report = seed(obj.registry, SYSTEM, seed_dir or SEED_DIR, only_if_empty=not force)
+    if report.skipped:
+        click.echo("The registry already has records; seed data not loaded (use --force).")
+        return
+    counts = ", ".join(f"{n} {kind}s" for kind, n in report.records.items())
+    click.echo(f"Seeded {report.councils} councils, {counts}.")
+
+
+@main.group()
+def councils() -> None:
+    """Councils and other public bodies."""
+
+
+@councils.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_obj
+@reports_errors
+def councils_import(obj: Context, file: Path) -> None:
+    """Create or update councils from a mySociety UK local-authority CSV file."""
+    from pipeline.services.council_import import import_councils, read_council_csv
+
+    items = read_council_csv(file)
+    with click.progressbar(length=len(items), label="Importing councils", file=sys.stderr) as bar:
+        report = import_councils(obj.registry, SYSTEM, items, progress=bar.update)
+    click.echo(
+        f"{len(items)} rows: {report.created} created, {report.updated} updated, "
+        f"{report.unchanged} unchanged."
+    )
+
+
+@main.group()
+def tokens() -> None:
+    """API tokens for councils' systems and administrators."""
+
+
+@tokens.command("create")
+@click.option("--council", help="GSS code or slug of the council the token may write for.")
+@click.option("--admin", is_flag=True, help="A site administrator's token: may write anything.")
+@click.option("--expires", default=None, help="Lifetime such as 90d, 12h, 2w or never.")
+@click.option("--name", default="", help="What the token is for, e.g. 'intranet sync'.")
+@click.pass_obj
+@reports_errors
+def tokens_create(obj: Context, council: str | None, admin: bool, expires: str | None, name: str) -> None:
+    """Create a token. The secret is printed once, alone on the last line."""
+    from datetime import timedelta
+
+    from pipeline.services.tokens import create_token, parse_duration
+
+    if admin == bool(council):
+        fail("give either --council CODE or --admin.")
+    lifetime = parse_duration(expires) if expires else timedelta(days=obj.settings.token_default_days)
+    created = create_token(obj.registry, SYSTEM, council=council, admin=admin, lifetime=lifetime, name=name)
+    details = created.details
+    scope = "admin" if details.is_admin else f"council {details.council}"
+    expiry = details.expires_at.isoformat() if details.expires_at else "never"
+    click.echo(f"Token {details.id} for {scope}, expires {expiry}. Store it now: it is not shown again.")
+    click.echo(created.token)
+
+
+@tokens.command("list")
+@click.pass_obj
+@reports_errors
+def tokens_list(obj: Context) -> None:
+    """List tokens (never their secrets)."""
+    from pipeline.services.tokens import list_tokens
+
+    for token in list_tokens(obj.registry, SYSTEM):
+        scope = "admin" if token.is_admin else token.council
+        state = "revoked" if token.revoked_at else "active"
+        expiry = token.expires_at.date().isoformat() if token.expires_at else "never"
+        click.echo(f"{token.id}  {token.prefix}…  {scope}  {state}  expires {expiry}  {token.name}")
+
+
+@tokens.command("revoke")
+@click.argument("token_id")
+@click.pass_obj
+@reports_errors
+def tokens_revoke(obj: Context, token_id: str) -> None:
+    """Revoke a token by its id; it stops working at once."""
+    from pipeline.services.tokens import revoke_token
+
+    token = revoke_token(obj.registry, SYSTEM, token_id)
+    click.echo(f"Token {token.id} revoked.")
+
+
+if __name__ == "__main__":
+    main()

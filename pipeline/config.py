@@ -1,0 +1,105 @@
+"""Settings: declared once with a default and help text, read from PIPELINE_* variables once."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+ENV_PREFIX = "PIPELINE_"
+
+
+def _doc(text: str) -> msgspec.Meta:
+    return msgspec.Meta(description=text)
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Everything the service can be configured with; each field is PIPELINE_<NAME>."""
+
+    environment: Annotated[
+        Literal["development", "test", "production"],
+        _doc("Which kind of deployment this is; production refuses unsafe defaults."),
+    ] = "development"
+    data_dir: Annotated[
+        Path, _doc("Folder for the SQLite database, the search index and other local state.")
+    ] = Path("var")
+    database_url: Annotated[
+        str,
+        _doc(
+            "SQLAlchemy URL of the database. Empty means a SQLite file pipeline.db in the data"
+            " folder. For PostgreSQL: postgresql+psycopg://user:password@host/dbname."
+        ),
+    ] = ""
+    public_url: Annotated[
+        str,
+        _doc("The address people and API clients reach the service at; used in absolute links."),
+    ] = "http://127.0.0.1:8000"
+    host: Annotated[str, _doc("Interface `pipeline serve` listens on.")] = "127.0.0.1"
+    port: Annotated[int, msgspec.Meta(ge=1, le=65535), _doc("Port `pipeline serve` listens on.")] = 8000
+    workers: Annotated[int, msgspec.Meta(ge=1, le=64), _doc("Server processes `pipeline serve` starts.")] = 1
+    max_body_bytes: Annotated[
+        int,
+        msgspec.Meta(ge=1024),
+        _doc("Largest request body accepted, in bytes; larger requests get 413."),
+    ] = 1_048_576
+    page_size: Annotated[
+        int, msgspec.Meta(ge=1, le=500), _doc("Items in a list page when the client names none.")
+    ] = 50
+    max_page_size: Annotated[
+        int, msgspec.Meta(ge=1, le=1000), _doc("Most items a client may ask for in one page.")
+    ] = 200
+    token_default_days: Annotated[
+        int, msgspec.Meta(ge=1, le=3650), _doc("Lifetime of a new API token when none is given.")
+    ] = 90
+    log_level: Annotated[
+        Literal["DEBUG", "INFO", "WARNING", "ERROR"], _doc("Least severe log level written.")
+    ] = "INFO"
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file in the data folder."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'pipeline.db'}"
+
+
+class SettingsError(ValueError):
+    """A PIPELINE_* variable holds a value the service cannot use."""
+
+
+def setting_names() -> list[str]:
+    """Every environment variable the service reads."""
+    return [ENV_PREFIX + name.upper() for name in Settings.__struct_fields__]
+
+
+def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+    """Build settings from PIPELINE_* variables (and explicit overrides), with clear errors."""
+    source = os.environ if environ is None else environ
+    raw: dict[str, Any] = {}
+    for name in Settings.__struct_fields__:
+        key = ENV_PREFIX + name.upper()
+        if key in source:
+            raw[name] = source[key]
+    raw.update(overrides)
+    try:
+        return msgspec.convert(raw, Settings, strict=False, dec_hook=_decode_path)
+    except msgspec.ValidationError as exc:
+        raise SettingsError(_explain(str(exc))) from exc
+
+
+def _decode_path(kind: type, value: Any) -> Any:
+    if kind is Path and isinstance(value, str):
+        return Path(value)
+    raise NotImplementedError
+
+
+def _explain(message: str) -> str:
+    """Turn msgspec's `$.field` path into the variable name a person would set."""
+    if " - at `$." in message:
+        text, _, path = message.partition(" - at `$.")
+        field = path.rstrip("`").split(".")[0].split("[")[0]
+        return f"{ENV_PREFIX}{field.upper()}: {text}"
+    return message

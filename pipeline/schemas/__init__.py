@@ -1,0 +1,1 @@
+"""msgspec structs: the API's request and response bodies and the published data standard."""

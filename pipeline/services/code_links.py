@@ -1,0 +1,69 @@
+"""Code links: source repositories of a council's projects and products."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from pipeline.schemas.common import RecordRef
+from pipeline.schemas.records import CodeLinkIn, CodeLinkOut
+from pipeline.services.kinds import RecordKind, common_in
+from pipeline.services.problems import Problems
+from pipeline.services.registry import Scope
+from pipeline.services.relations import links_from, refs_by_id, set_links
+from pipeline.storage.models import CodeLink, RecordBase
+
+
+def repository_host(url: str) -> str:
+    """The host a repository lives on, e.g. github.com, without credentials or port."""
+    return (urlsplit(url).hostname or "").lower()
+
+
+def _apply(scope: Scope, row: RecordBase, data: Any, problems: Problems) -> None:
+    assert isinstance(row, CodeLink)
+    assert isinstance(data, CodeLinkIn)
+    row.repository_url = data.repository_url
+    row.host = repository_host(data.repository_url)
+    row.licence, row.language = data.licence, data.language
+    for target_type, key in (("project", data.project), ("product", data.product)):
+        target = problems.record(target_type, key, target_type) if key else None
+        links = [(target.id, "code-of")] if target is not None else []
+        set_links(scope.session, "code-link", row.id, target_type, links)
+
+
+def _target(scope: Scope, row: CodeLink, target_type: str) -> RecordRef | None:
+    ids = [lk.target_id for lk in links_from(scope.session, "code-link", row.id, target_type)]
+    refs = refs_by_id(scope.session, target_type, ids, scope.urls)
+    return refs[0] if refs else None
+
+
+def _build_out(scope: Scope, row: RecordBase, common: dict[str, Any]) -> CodeLinkOut:
+    assert isinstance(row, CodeLink)
+    return CodeLinkOut(
+        **common,
+        repository_url=row.repository_url,
+        host=row.host,
+        licence=row.licence,
+        language=row.language,
+        project=_target(scope, row, "project"),
+        product=_target(scope, row, "product"),
+    )
+
+
+def _to_in(snapshot: dict[str, Any]) -> dict[str, Any]:
+    values = common_in(CODE_LINKS, snapshot)
+    for name in ("project", "product"):
+        values[name] = snapshot[name]["id"] if snapshot.get(name) else None
+    return values
+
+
+CODE_LINKS = RecordKind(
+    name="code-link",
+    table=CodeLink,
+    struct_in=CodeLinkIn,
+    struct_out=CodeLinkOut,
+    owner_field="council",
+    apply=_apply,
+    build_out=_build_out,
+    to_in=_to_in,
+)

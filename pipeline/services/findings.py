@@ -1,0 +1,75 @@
+"""Research findings: what user research found, and the projects it informs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pipeline.schemas.records import FindingIn, FindingOut
+from pipeline.services.councils import council_ref
+from pipeline.services.kinds import RecordKind, common_in, council_keys
+from pipeline.services.problems import Problems
+from pipeline.services.registry import Scope
+from pipeline.services.relations import (
+    councils_of,
+    duplicate_errors,
+    links_from,
+    refs_by_id,
+    set_councils,
+    set_links,
+)
+from pipeline.storage.models import Council, Finding, RecordBase
+
+
+def _apply(scope: Scope, row: RecordBase, data: Any, problems: Problems) -> None:
+    assert isinstance(row, Finding)
+    assert isinstance(data, FindingIn)
+    row.method, row.findings = data.method, data.findings
+    row.research_date, row.report_url = data.research_date, data.report_url
+    project_ids: list[tuple[str, str]] = []
+    for index, key in enumerate(data.projects):
+        project = problems.record("project", key, f"projects[{index}]")
+        if project is not None:
+            project_ids.append((project.id, "informs"))
+    if len(project_ids) == len(data.projects):
+        problems.extend(duplicate_errors("projects", data.projects, [p for p, _ in project_ids]))
+    set_links(scope.session, "finding", row.id, "project", project_ids)
+    contributors: list[tuple[Council, str]] = []
+    for index, key in enumerate(data.councils):
+        council = problems.council(key, f"councils[{index}]")
+        if council is not None:
+            contributors.append((council, "contributor"))
+    set_councils(scope.session, "finding", row.id, contributors)
+
+
+def _build_out(scope: Scope, row: RecordBase, common: dict[str, Any]) -> FindingOut:
+    assert isinstance(row, Finding)
+    session, urls = scope.session, scope.urls
+    project_ids = [lk.target_id for lk in links_from(session, "finding", row.id, "project")]
+    return FindingOut(
+        **common,
+        method=row.method,  # type: ignore[arg-type]
+        findings=row.findings,
+        research_date=row.research_date,
+        report_url=row.report_url,
+        projects=refs_by_id(session, "project", project_ids, urls),
+        councils=[council_ref(c, urls) for c, _ in councils_of(session, "finding", row.id)],
+    )
+
+
+def _to_in(snapshot: dict[str, Any]) -> dict[str, Any]:
+    values = common_in(FINDINGS, snapshot)
+    values["projects"] = [ref["id"] for ref in snapshot["projects"]]
+    values["councils"] = council_keys(snapshot["councils"])
+    return values
+
+
+FINDINGS = RecordKind(
+    name="finding",
+    table=Finding,
+    struct_in=FindingIn,
+    struct_out=FindingOut,
+    owner_field="council",
+    apply=_apply,
+    build_out=_build_out,
+    to_in=_to_in,
+)

@@ -1,0 +1,40 @@
+"""Collect every field error of an input before failing, so forms can list them all."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from pipeline.errors import FieldError, Invalid
+from pipeline.services.councils import find_council
+from pipeline.services.relations import find_record
+from pipeline.storage.models import Council, RecordBase
+
+
+class Problems:
+    """An accumulator of field errors with lookups that record a miss instead of raising."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.errors: list[FieldError] = []
+
+    def add(self, field: str, message: str) -> None:
+        self.errors.append(FieldError(field, message))
+
+    def extend(self, errors: list[FieldError]) -> None:
+        self.errors.extend(errors)
+
+    def council(self, key: str, field: str) -> Council | None:
+        council = find_council(self.session, key)
+        if council is None:
+            self.add(field, f"No council is known by '{key}'. Use a GSS code or a slug.")
+        return council
+
+    def record(self, record_type: str, key: str, field: str) -> RecordBase | None:
+        record = find_record(self.session, record_type, key)
+        if record is None:
+            self.add(field, f"No {record_type.replace('-', ' ')} is known by '{key}'.")
+        return record
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise Invalid(self.errors)

@@ -1,0 +1,144 @@
+"""Projects: what a council is doing, with whom, using which products."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, cast
+
+import msgspec
+
+from pipeline.schemas.common import LinkedRecord
+from pipeline.schemas.records import FundingOut, PartnerOut, ProjectIn, ProjectOut
+from pipeline.services.councils import council_ref
+from pipeline.services.kinds import RecordKind, common_in, ref_key
+from pipeline.services.problems import Problems
+from pipeline.services.registry import Scope
+from pipeline.services.relations import (
+    councils_of,
+    duplicate_errors,
+    labels_for,
+    links_from,
+    links_to,
+    record_ref,
+    refs_by_id,
+    set_councils,
+    set_labels,
+)
+from pipeline.storage.models import Council, Product, Project, RecordBase
+from pipeline.vocab import PartnerRole
+
+
+def check_dates(start: Any, end: Any, problems: Problems, end_field: str = "end_date") -> None:
+    if start and end and end < start:
+        problems.add(end_field, "The end date must be on or after the start date.")
+
+
+def _apply(scope: Scope, row: RecordBase, data: Any, problems: Problems) -> None:
+    assert isinstance(row, Project)
+    assert isinstance(data, ProjectIn)
+    row.problem, row.approach, row.help_wanted = data.problem, data.approach, data.help_wanted
+    row.phase = data.phase
+    row.start_date, row.end_date = data.start_date, data.end_date
+    row.funding = [msgspec.to_builtins(f) for f in data.funding]
+    row.contact_url, row.website_url = data.contact_url, data.website_url
+    check_dates(data.start_date, data.end_date, problems)
+    set_labels(scope.session, "project", row.id, "collaboration", data.collaboration)
+    _apply_partners(scope, row, data, problems)
+    _apply_products(scope, row, data, problems)
+
+
+def _apply_partners(scope: Scope, row: Project, data: ProjectIn, problems: Problems) -> None:
+    found: list[tuple[Council, str]] = []
+    for index, partner in enumerate(data.partners):
+        council = problems.council(partner.council, f"partners[{index}].council")
+        if council is None:
+            continue
+        if council.id == row.owner_council_id:
+            problems.add(f"partners[{index}].council", "The lead council is not also a partner.")
+        found.append((council, partner.role))
+    if len(found) == len(data.partners):
+        keys = [p.council for p in data.partners]
+        problems.extend(duplicate_errors("partners", keys, [c.id for c, _ in found]))
+    set_councils(scope.session, "project", row.id, found)
+
+
+def _apply_products(scope: Scope, row: Project, data: ProjectIn, problems: Problems) -> None:
+    from pipeline.services.relations import set_links
+
+    found: list[tuple[str, str]] = []
+    for index, use in enumerate(data.products):
+        product = problems.record("product", use.product, f"products[{index}].product")
+        if product is not None:
+            found.append((product.id, use.relation))
+    if len(found) == len(data.products):
+        keys = [u.product for u in data.products]
+        problems.extend(duplicate_errors("products", keys, [pid for pid, _ in found]))
+    set_links(scope.session, "project", row.id, "product", found)
+
+
+def _build_out(scope: Scope, row: RecordBase, common: dict[str, Any]) -> ProjectOut:
+    assert isinstance(row, Project)
+    session, urls = scope.session, scope.urls
+    labels = labels_for(session, "project", [row.id]).get(row.id, {})
+    products = []
+    for link in links_from(session, "project", row.id, "product"):
+        product = session.get(Product, link.target_id)
+        if product is not None:
+            products.append(LinkedRecord(relation=link.relation, record=record_ref("product", product, urls)))
+    return ProjectOut(
+        **common,
+        problem=row.problem,
+        approach=row.approach,
+        phase=row.phase,  # type: ignore[arg-type]
+        collaboration=list(labels.get("collaboration", [])),
+        help_wanted=row.help_wanted,
+        start_date=row.start_date,
+        end_date=row.end_date,
+        funding=[msgspec.convert(f, FundingOut) for f in row.funding],
+        contact_url=row.contact_url,
+        website_url=row.website_url,
+        partners=[
+            PartnerOut(council=council_ref(c, urls), role=cast(PartnerRole, role))
+            for c, role in councils_of(session, "project", row.id)
+        ],
+        products=products,
+        findings=refs_by_id(
+            session, "finding", [lk.source_id for lk in links_to(session, "project", row.id, "finding")], urls
+        ),
+        code_links=refs_by_id(
+            session,
+            "code-link",
+            [lk.source_id for lk in links_to(session, "project", row.id, "code-link")],
+            urls,
+        ),
+        last_confirmed_at=row.last_confirmed_at,
+    )
+
+
+def _to_in(snapshot: dict[str, Any]) -> dict[str, Any]:
+    values = common_in(PROJECTS, snapshot)
+    values["partners"] = [{"council": ref_key(p["council"]), "role": p["role"]} for p in snapshot["partners"]]
+    values["products"] = [
+        {"product": p["record"]["id"], "relation": p["relation"]} for p in snapshot["products"]
+    ]
+    return values
+
+
+def _on_create(row: RecordBase, now: datetime) -> None:
+    assert isinstance(row, Project)
+    row.last_confirmed_at = now
+
+
+PROJECTS = RecordKind(
+    name="project",
+    table=Project,
+    struct_in=ProjectIn,
+    struct_out=ProjectOut,
+    owner_field="lead_council",
+    apply=_apply,
+    build_out=_build_out,
+    to_in=_to_in,
+    reverse_fields=frozenset({"findings", "code_links"}),
+    on_create=_on_create,
+    filters=frozenset({"phase"}),
+)

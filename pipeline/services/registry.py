@@ -1,0 +1,67 @@
+"""The service context: the database and the settings every service call needs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from pipeline.config import Settings
+from pipeline.storage.engine import make_engine, read_session, write_session
+
+RECORD_PATHS: dict[str, str] = {
+    "project": "projects",
+    "product": "products",
+    "finding": "findings",
+    "code-link": "code-links",
+    "council": "councils",
+}
+
+
+@dataclass(frozen=True)
+class Urls:
+    """Absolute addresses of API resources and pages, from the configured public URL."""
+
+    base: str
+
+    def api(self, record_type: str, slug: str) -> str:
+        return f"{self.base}/api/v1/{RECORD_PATHS[record_type]}/{slug}"
+
+    def page(self, record_type: str, slug: str) -> str:
+        return f"{self.base}/{RECORD_PATHS[record_type]}/{slug}"
+
+    def absolute(self, path: str) -> str:
+        return f"{self.base}{path}"
+
+
+class Registry:
+    """Owns the engine; services open one transaction per call through it."""
+
+    def __init__(self, settings: Settings, engine: Engine | None = None) -> None:
+        self.settings = settings
+        self.engine = engine or make_engine(settings.resolved_database_url)
+        self.urls = Urls(settings.public_url.rstrip("/"))
+
+    @contextmanager
+    def writing(self) -> Iterator[Session]:
+        with write_session(self.engine) as session:
+            yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        with read_session(self.engine) as session:
+            yield session
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Per-call helpers shared by the record modules: the session and URL builder."""
+
+    session: Session
+    urls: Urls

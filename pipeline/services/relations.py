@@ -1,0 +1,214 @@
+"""Labels, council roles and record links: the relation tables every record type shares."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import cast
+
+from sqlalchemy import delete, or_
+from sqlmodel import Session, col, select
+
+from pipeline.errors import FieldError, Invalid
+from pipeline.schemas.common import RecordRef
+from pipeline.services.registry import Urls
+from pipeline.services.slugs import MAX_SLUG
+from pipeline.storage.models import (
+    RECORD_TABLES,
+    Council,
+    RecordBase,
+    RecordCouncil,
+    RecordLabel,
+    RecordLink,
+)
+from pipeline.vocab import RecordType
+
+LabelMap = dict[str, dict[str, list[str]]]
+
+
+def normalise_tag(tag: str) -> str:
+    """Tags match case-insensitively: store them lower case with single spaces."""
+    return " ".join(tag.lower().split())
+
+
+def unique(values: Iterable[str]) -> list[str]:
+    """Values in first-seen order without repeats."""
+    return list(dict.fromkeys(values))
+
+
+def set_labels(session: Session, record_type: str, record_id: str, kind: str, values: Sequence[str]) -> None:
+    session.execute(
+        delete(RecordLabel).where(
+            col(RecordLabel.record_type) == record_type,
+            col(RecordLabel.record_id) == record_id,
+            col(RecordLabel.kind) == kind,
+        )
+    )
+    for position, value in enumerate(unique(values)):
+        session.add(
+            RecordLabel(
+                record_type=record_type, record_id=record_id, kind=kind, value=value, position=position
+            )
+        )
+
+
+def labels_for(session: Session, record_type: str, record_ids: Sequence[str]) -> LabelMap:
+    """{record id: {kind: [values in order]}} for several records in one query."""
+    result: LabelMap = defaultdict(lambda: defaultdict(list))
+    if not record_ids:
+        return result
+    query = (
+        select(RecordLabel)
+        .where(RecordLabel.record_type == record_type, col(RecordLabel.record_id).in_(record_ids))
+        .order_by(col(RecordLabel.position))
+    )
+    for label in session.exec(query):
+        result[label.record_id][label.kind].append(label.value)
+    return result
+
+
+def set_councils(
+    session: Session, record_type: str, record_id: str, entries: Sequence[tuple[Council, str]]
+) -> None:
+    """Replace the councils taking part in a record, each once, with a role."""
+    session.execute(
+        delete(RecordCouncil).where(
+            col(RecordCouncil.record_type) == record_type, col(RecordCouncil.record_id) == record_id
+        )
+    )
+    session.flush()
+    for position, (council, role) in enumerate(entries):
+        session.add(
+            RecordCouncil(
+                record_type=record_type,
+                record_id=record_id,
+                council_id=council.id,
+                role=role,
+                position=position,
+            )
+        )
+
+
+def councils_of(session: Session, record_type: str, record_id: str) -> list[tuple[Council, str]]:
+    query = (
+        select(Council, RecordCouncil.role)
+        .join(RecordCouncil, col(RecordCouncil.council_id) == Council.id)
+        .where(RecordCouncil.record_type == record_type, RecordCouncil.record_id == record_id)
+        .order_by(col(RecordCouncil.position))
+    )
+    return [(council, role) for council, role in session.exec(query)]
+
+
+def duplicate_errors(field: str, keys: Sequence[str], resolved_ids: Sequence[str]) -> list[FieldError]:
+    """An error for each entry that names the same thing as an earlier one."""
+    seen: set[str] = set()
+    errors = []
+    for index, (key, ident) in enumerate(zip(keys, resolved_ids, strict=True)):
+        if ident in seen:
+            errors.append(FieldError(f"{field}[{index}]", f"'{key}' is listed more than once."))
+        seen.add(ident)
+    return errors
+
+
+def set_links(
+    session: Session,
+    source_type: str,
+    source_id: str,
+    target_type: str,
+    targets: Sequence[tuple[str, str]],
+) -> None:
+    """Replace the links from a record to records of one type: [(target id, relation)]."""
+    session.execute(
+        delete(RecordLink).where(
+            col(RecordLink.source_type) == source_type,
+            col(RecordLink.source_id) == source_id,
+            col(RecordLink.target_type) == target_type,
+        )
+    )
+    session.flush()
+    for position, (target_id, relation) in enumerate(targets):
+        session.add(
+            RecordLink(
+                source_type=source_type,
+                source_id=source_id,
+                target_type=target_type,
+                target_id=target_id,
+                relation=relation,
+                position=position,
+            )
+        )
+
+
+def links_from(session: Session, source_type: str, source_id: str, target_type: str) -> list[RecordLink]:
+    query = (
+        select(RecordLink)
+        .where(RecordLink.source_type == source_type, RecordLink.source_id == source_id)
+        .where(RecordLink.target_type == target_type)
+        .order_by(col(RecordLink.position))
+    )
+    return list(session.exec(query))
+
+
+def links_to(session: Session, target_type: str, target_id: str, source_type: str) -> list[RecordLink]:
+    query = (
+        select(RecordLink)
+        .where(RecordLink.target_type == target_type, RecordLink.target_id == target_id)
+        .where(RecordLink.source_type == source_type)
+        .order_by(col(RecordLink.source_id))
+    )
+    return list(session.exec(query))
+
+
+def drop_links_touching(session: Session, record_type: str, record_id: str) -> None:
+    session.execute(
+        delete(RecordLink).where(
+            or_(
+                (col(RecordLink.source_type) == record_type) & (col(RecordLink.source_id) == record_id),
+                (col(RecordLink.target_type) == record_type) & (col(RecordLink.target_id) == record_id),
+            )
+        )
+    )
+    session.execute(
+        delete(RecordLabel).where(
+            col(RecordLabel.record_type) == record_type, col(RecordLabel.record_id) == record_id
+        )
+    )
+    session.execute(
+        delete(RecordCouncil).where(
+            col(RecordCouncil.record_type) == record_type, col(RecordCouncil.record_id) == record_id
+        )
+    )
+
+
+def find_record(session: Session, record_type: str, key: str) -> RecordBase | None:
+    """A record by id or slug."""
+    table = RECORD_TABLES[record_type]
+    if len(key) > MAX_SLUG + 40:
+        return None
+    return session.exec(select(table).where(or_(col(table.id) == key, col(table.slug) == key))).first()
+
+
+def resolve_record(session: Session, record_type: str, key: str, field: str) -> RecordBase:
+    record = find_record(session, record_type, key)
+    if record is None:
+        raise Invalid.one(field, f"No {record_type.replace('-', ' ')} is known by '{key}'.")
+    return record
+
+
+def record_ref(record_type: str, record: RecordBase, urls: Urls) -> RecordRef:
+    return RecordRef(
+        type=cast(RecordType, record_type),
+        id=record.id,
+        slug=record.slug,
+        title=record.title,
+        url=urls.api(record_type, record.slug),
+    )
+
+
+def refs_by_id(session: Session, record_type: str, ids: Sequence[str], urls: Urls) -> list[RecordRef]:
+    """References to records of one type, in the order of `ids`, skipping any that are gone."""
+    if not ids:
+        return []
+    table = RECORD_TABLES[record_type]
+    rows = {r.id: r for r in session.exec(select(table).where(col(table.id).in_(ids)))}
+    return [record_ref(record_type, rows[i], urls) for i in ids if i in rows]

@@ -1,0 +1,156 @@
+"""Test fixtures: the real app on a real database (SQLite, or PostgreSQL when one is given)."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar.testing import TestClient
+from sqlalchemy import Engine, text
+from sqlmodel import SQLModel
+
+from pipeline.app import create_app
+from pipeline.config import Settings, load_settings
+from pipeline.schemas.councils import CouncilIn
+from pipeline.services.actors import SYSTEM
+from pipeline.services.changelog import utcnow
+from pipeline.services.councils import upsert_council
+from pipeline.services.registry import Registry
+from pipeline.services.tokens import create_token, revoke_token
+from pipeline.storage.engine import make_engine
+from pipeline.storage.migrate import upgrade
+from pipeline.storage.models import ApiToken
+
+PUBLIC_URL = "http://testserver.local"
+logging.getLogger("httpx").setLevel(logging.WARNING)
+POSTGRES_URL = os.environ.get("PIPELINE_TEST_DATABASE_URL", "")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    if POSTGRES_URL:
+        return POSTGRES_URL
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'pipeline.db'}"
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    if POSTGRES_URL:
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def empty_all_tables(engine: Engine) -> None:
+    tables = list(reversed(SQLModel.metadata.sorted_tables))
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(t.name for t in tables)  # from our own metadata, not from input
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(table.delete())
+            connection.execute(text("DELETE FROM sqlite_sequence"))
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return load_settings(
+        {}, environment="test", data_dir=str(tmp_path), database_url=database_url, public_url=PUBLIC_URL
+    )
+
+
+@pytest.fixture
+def registry(settings: Settings, engine: Engine) -> Registry:
+    empty_all_tables(engine)
+    return Registry(settings, engine)
+
+
+@pytest.fixture
+def client(settings: Settings, registry: Registry) -> Iterator[TestClient[Any]]:
+    with TestClient(create_app(settings, registry), base_url=PUBLIC_URL) as test_client:
+        yield test_client
+
+
+LONDON = {
+    "E09000012": ("London Borough of Hackney", "Hackney", "hackney.gov.uk", ["E09000019", "E09000030"]),
+    "E09000007": ("London Borough of Camden", "Camden", "camden.gov.uk", ["E09000019"]),
+    "E09000019": ("London Borough of Islington", "Islington", "islington.gov.uk", ["E09000012", "E09000007"]),
+    "E09000030": ("London Borough of Tower Hamlets", "Tower Hamlets", "towerhamlets.gov.uk", ["E09000012"]),
+}
+
+
+def add_council(registry: Registry, gss: str, name: str, short: str, **extra: Any) -> None:
+    with registry.writing() as session:
+        upsert_council(session, SYSTEM, CouncilIn(name=name, short_name=short, gss_code=gss, **extra))
+
+
+@pytest.fixture
+def councils(registry: Registry) -> dict[str, str]:
+    """Four London boroughs; returns GSS code by slug."""
+    for gss, (name, short, domain, neighbours) in LONDON.items():
+        add_council(
+            registry,
+            gss,
+            name,
+            short,
+            region="London",
+            nation="England",
+            kind="LBO",
+            email_domains=[domain],
+            neighbours=neighbours,
+            combined_authority="GLA",
+        )
+    return {short.lower().replace(" ", "-"): gss for gss, (_, short, _, _) in LONDON.items()}
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def tokens(registry: Registry, councils: dict[str, str]) -> dict[str, str]:
+    """Tokens by role: hackney, camden, admin, revoked (hackney), expired (hackney)."""
+    made = {
+        "hackney": create_token(registry, SYSTEM, council="E09000012", lifetime=timedelta(days=1)),
+        "camden": create_token(registry, SYSTEM, council="E09000007", lifetime=timedelta(days=1)),
+        "admin": create_token(registry, SYSTEM, council=None, admin=True, lifetime=timedelta(days=1)),
+        "revoked": create_token(registry, SYSTEM, council="E09000012", lifetime=timedelta(days=1)),
+        "expired": create_token(registry, SYSTEM, council="E09000012", lifetime=timedelta(days=1)),
+    }
+    revoke_token(registry, SYSTEM, made["revoked"].details.id)
+    with registry.writing() as session:
+        expired = session.get(ApiToken, made["expired"].details.id)
+        assert expired is not None
+        expired.expires_at = utcnow() - timedelta(seconds=1)
+        session.add(expired)
+    return {name: created.token for name, created in made.items()}
+
+
+def project_body(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "title": "Online housing repairs",
+        "summary": "Residents report and book repairs online.",
+        "lead_council": "E09000012",
+        "problem": "Repairs are reported by phone and appointments are missed.",
+        "phase": "alpha",
+        "service_areas": ["housing"],
+        "tags": ["repairs"],
+    }
+    body.update(overrides)
+    return body
+
+
+def create(client: TestClient[Any], path: str, body: dict[str, Any], token: str) -> dict[str, Any]:
+    response = client.post(f"/api/v1/{path}", json=body, headers=bearer(token))
+    assert response.status_code == 201, response.text
+    result: dict[str, Any] = response.json()
+    return result
