@@ -6,7 +6,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from litestar import Litestar, Router, get
+from litestar import Litestar, Request, Router, get
+from litestar.response import Redirect
 from litestar.di import Provide
 from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
@@ -15,7 +16,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.static_files import create_static_files_router
 
 from pipeline.api import councils, records
-from pipeline.api.deps import RegistryDep, provide_actor, provide_registry, require_json_body
+from pipeline.api.deps import RegistryDep, before_api_request, provide_actor, provide_registry
 from pipeline.api.problems import EXCEPTION_HANDLERS, problems
 from pipeline.config import Settings
 from pipeline.schemas.common import Input
@@ -25,6 +26,18 @@ from pipeline.services.status import ServiceStatus, service_status
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 SWAGGER_DIR = "/static/vendor/swagger-ui-dist"
+SCHEMA_PATH = "/api/v1/schema"
+
+
+@get("/openapi.json", include_in_schema=False, media_type="application/vnd.oai.openapi+json")
+async def openapi_document(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    """The OpenAPI 3.1 document at its stable address."""
+    return request.app.openapi_schema.to_schema()
+
+
+@get("/docs", include_in_schema=False, status_code=302)
+async def api_docs() -> Redirect:
+    return Redirect(f"{SCHEMA_PATH}/docs")
 
 
 @get(
@@ -40,15 +53,15 @@ def status_handler(registry: RegistryDep) -> ServiceStatus:
 
 def api_router() -> Router:
     handlers: list[Any] = [records.record_router(kind) for kind in KINDS.values()]
-    handlers += [councils.router, status_handler]
+    handlers += [councils.router, status_handler, openapi_document, api_docs]
     return Router(
         path="/api/v1",
         route_handlers=handlers,
         dependencies={
             "registry": Provide(provide_registry, sync_to_thread=False),
-            "actor": Provide(provide_actor, sync_to_thread=True),
+            "actor": Provide(provide_actor, sync_to_thread=False),
         },
-        before_request=require_json_body,
+        before_request=before_api_request,
     )
 
 
@@ -60,7 +73,7 @@ def openapi_config() -> OpenAPIConfig:
             "The open registry of UK councils' digital projects, reusable products, user-research"
             " findings and code. Reading is open; writing needs a council-scoped bearer token."
         ),
-        path="/api/v1",
+        path=SCHEMA_PATH,
         render_plugins=[
             JsonRenderPlugin(path="/openapi.json"),
             SwaggerRenderPlugin(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import anyio.to_thread
+
 from litestar import Request
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException
@@ -22,7 +24,20 @@ def provide_registry(request: Request[Any, Any, Any]) -> Registry:
 
 
 def provide_actor(request: Request[Any, Any, Any]) -> Actor:
-    """Anonymous without a token; a bad token is refused even on reads (RFC 6750)."""
+    """The caller, as authenticated before the handler ran."""
+    actor: Actor = request.state.get("actor", ANONYMOUS)
+    return actor
+
+
+async def before_api_request(request: Request[Any, Any, Any]) -> None:
+    """Refuse non-JSON bodies and bad tokens before any handler runs, on reads too (RFC 6750)."""
+    require_json_body(request)
+    if request.headers.get("authorization"):
+        # A database lookup: keep it off the event loop.
+        request.state.actor = await anyio.to_thread.run_sync(_authenticate, request)
+
+
+def _authenticate(request: Request[Any, Any, Any]) -> Actor:
     header = request.headers.get("authorization")
     if not header:
         return ANONYMOUS

@@ -118,8 +118,13 @@ def _clean(detail: str) -> str:
 
 def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Problem]:
     status = exc.status_code
-    detail = exc.detail if exc.detail and exc.detail != STATUS_TITLES.get(status) else _default_detail(status)
-    errors = [FieldError("body", detail)] if status == 400 else None
+    generic = not exc.detail or exc.detail.lower() == STATUS_TITLES.get(status, "").lower()
+    detail = _default_detail(status) if generic else exc.detail
+    errors = None
+    if status == 400 and request.method in ("POST", "PUT", "PATCH"):
+        # Litestar's body decoder: say plainly that the JSON itself is broken.
+        detail = detail if "JSON" in detail else f"The body is not valid JSON: {detail}."
+        errors = [FieldError("body", detail)]
     return problem_response(request, status, detail, errors=errors, headers=exc.headers)
 
 

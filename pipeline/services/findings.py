@@ -38,6 +38,8 @@ def _apply(scope: Scope, row: RecordBase, data: Any, problems: Problems) -> None
         council = problems.council(key, f"councils[{index}]")
         if council is not None:
             contributors.append((council, "contributor"))
+    if len(contributors) == len(data.councils):
+        problems.extend(duplicate_errors("councils", data.councils, [c.id for c, _ in contributors]))
     set_councils(scope.session, "finding", row.id, contributors)
 
 

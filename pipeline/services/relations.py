@@ -70,14 +70,16 @@ def labels_for(session: Session, record_type: str, record_ids: Sequence[str]) ->
 def set_councils(
     session: Session, record_type: str, record_id: str, entries: Sequence[tuple[Council, str]]
 ) -> None:
-    """Replace the councils taking part in a record, each once, with a role."""
+    """Replace the councils taking part in a record, each once (the first role given wins)."""
     session.execute(
         delete(RecordCouncil).where(
             col(RecordCouncil.record_type) == record_type, col(RecordCouncil.record_id) == record_id
         )
     )
     session.flush()
-    for position, (council, role) in enumerate(entries):
+    firsts = {council.id: (council, role) for council, role in reversed(entries)}
+    ordered = [firsts.pop(c.id) for c, _ in entries if c.id in firsts]
+    for position, (council, role) in enumerate(ordered):
         session.add(
             RecordCouncil(
                 record_type=record_type,
@@ -117,7 +119,7 @@ def set_links(
     target_type: str,
     targets: Sequence[tuple[str, str]],
 ) -> None:
-    """Replace the links from a record to records of one type: [(target id, relation)]."""
+    """Replace the links from a record to records of one type, each target once."""
     session.execute(
         delete(RecordLink).where(
             col(RecordLink.source_type) == source_type,
@@ -126,7 +128,9 @@ def set_links(
         )
     )
     session.flush()
-    for position, (target_id, relation) in enumerate(targets):
+    first_relation = {target_id: relation for target_id, relation in reversed(targets)}
+    ordered = [(t, first_relation.pop(t)) for t, _ in targets if t in first_relation]
+    for position, (target_id, relation) in enumerate(ordered):
         session.add(
             RecordLink(
                 source_type=source_type,
