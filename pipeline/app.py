@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import Any
 
 from litestar import Litestar, Request, Router, get
-from litestar.response import Redirect
 from litestar.di import Provide
 from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 
 from pipeline.api import councils, records

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import anyio.to_thread
-
 from litestar import Request
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException

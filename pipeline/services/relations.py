@@ -128,7 +128,7 @@ def set_links(
         )
     )
     session.flush()
-    first_relation = {target_id: relation for target_id, relation in reversed(targets)}
+    first_relation = dict(reversed(targets))
     ordered = [(t, first_relation.pop(t)) for t, _ in targets if t in first_relation]
     for position, (target_id, relation) in enumerate(ordered):
         session.add(
