@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from litestar import Litestar, Request, Router, get
+from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
@@ -118,10 +119,6 @@ def create_app(settings: Settings, registry: RegistryDep | None = None) -> Lites
     state_registry = registry or Registry(settings)
     logging.getLogger("pipeline").setLevel(settings.log_level)
 
-    def on_startup(app: Litestar) -> None:
-        app.state.registry = state_registry
-        forbid_additional_properties(app)
-
     def on_shutdown(app: Litestar) -> None:
         if registry is None:
             state_registry.close()
@@ -129,9 +126,9 @@ def create_app(settings: Settings, registry: RegistryDep | None = None) -> Lites
     static = create_static_files_router(
         path="/static", directories=[WEB_DIR / "static"], include_in_schema=False
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=[api_router(), static],
-        on_startup=[on_startup],
+        state=State({"registry": state_registry}),
         on_shutdown=[on_shutdown],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi_config(),
@@ -142,3 +139,5 @@ def create_app(settings: Settings, registry: RegistryDep | None = None) -> Lites
         ),
         debug=False,
     )
+    forbid_additional_properties(app)
+    return app

@@ -19,10 +19,6 @@ def _doc(text: str) -> msgspec.Meta:
 class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Everything the service can be configured with; each field is PIPELINE_<NAME>."""
 
-    environment: Annotated[
-        Literal["development", "test", "production"],
-        _doc("Which kind of deployment this is; production refuses unsafe defaults."),
-    ] = "development"
     data_dir: Annotated[
         Path, _doc("Folder for the SQLite database, the search index and other local state.")
     ] = Path("var")

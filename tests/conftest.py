@@ -63,9 +63,7 @@ def empty_all_tables(engine: Engine) -> None:
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
-    return load_settings(
-        {}, environment="test", data_dir=str(tmp_path), database_url=database_url, public_url=PUBLIC_URL
-    )
+    return load_settings({}, data_dir=str(tmp_path), database_url=database_url, public_url=PUBLIC_URL)
 
 
 @pytest.fixture

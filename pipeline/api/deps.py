@@ -9,6 +9,7 @@ from litestar import Request
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException
 
+from pipeline.errors import Invalid
 from pipeline.services.actors import ANONYMOUS, Actor
 from pipeline.services.registry import Registry
 from pipeline.services.tokens import authenticate
@@ -31,6 +32,7 @@ def provide_actor(request: Request[Any, Any, Any]) -> Actor:
 async def before_api_request(request: Request[Any, Any, Any]) -> None:
     """Refuse non-JSON bodies and bad tokens before any handler runs, on reads too (RFC 6750)."""
     require_json_body(request)
+    await refuse_nul_characters(request)
     if request.headers.get("authorization"):
         # A database lookup: keep it off the event loop.
         request.state.actor = await anyio.to_thread.run_sync(_authenticate, request)
@@ -71,3 +73,14 @@ def _has_body(request: Request[Any, Any, Any]) -> bool:
 
 RegistryDep = NamedDependency[Registry]
 ActorDep = NamedDependency[Actor]
+
+
+async def refuse_nul_characters(request: Request[Any, Any, Any]) -> None:
+    """NUL is never meaningful in this API's text, and PostgreSQL cannot store or compare it."""
+    where = None
+    if "\x00" in request.url.path or "%00" in request.url.query:
+        where = "query"
+    elif request.method in BODY_METHODS and b"\\u0000" in (await request.body()).lower():
+        where = "body"
+    if where:
+        raise Invalid.one(where, "NUL characters are not allowed.")

@@ -19,6 +19,8 @@ from pipeline.services.listing import RecordFilters, list_records
 from pipeline.services.registry import RECORD_PATHS
 from pipeline.vocab import Phase, ServiceArea
 
+# The largest integer a JavaScript client can hold exactly.
+MAX_SAFE_INTEGER = 2**53 - 1
 Key = Annotated[str, Parameter(description="The record's id or slug.", max_length=200)]
 Limit = Annotated[int | None, Parameter(ge=1, le=1000, description="Items per page.")]
 Cursor = Annotated[str | None, Parameter(max_length=500, description="From the previous page's next link.")]
@@ -132,7 +134,9 @@ def record_router(kind: RecordKind) -> Router:
         registry: RegistryDep,
         key: FromPath[Key],
         after: FromQuery[
-            Annotated[int, Parameter(ge=0, le=2**62, description="Changes after this sequence number.")]
+            Annotated[
+                int, Parameter(ge=0, le=MAX_SAFE_INTEGER, description="Changes after this sequence number.")
+            ]
         ] = 0,
         limit: FromQuery[Limit] = None,
     ) -> HistoryPage:

@@ -102,31 +102,29 @@ def read_council_csv(path: Path) -> list[CouncilIn]:
     missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
         raise FileErrors([LineError(str(path), 1, "", f"Missing columns: {', '.join(missing)}.")])
-    councils, errors = [], []
+    councils: list[tuple[int, CouncilIn]] = []
+    errors: list[LineError] = []
     for row in reader:
         try:
-            councils.append(msgspec.convert(row_to_council(row), CouncilIn))
+            councils.append((reader.line_num, msgspec.convert(row_to_council(row), CouncilIn)))
         except msgspec.ValidationError as exc:
             error = field_error(str(exc), CouncilIn)
             errors.append(LineError(str(path), reader.line_num, error.field, error.message))
     errors += _duplicate_codes(path, councils)
     if errors:
-        raise FileErrors(errors)
-    return councils
+        raise FileErrors(sorted(errors, key=lambda e: e.line))
+    return [council for _, council in councils]
 
 
-def _duplicate_codes(path: Path, councils: list[CouncilIn]) -> list[LineError]:
-    seen: dict[str, int] = {}
+def _duplicate_codes(path: Path, councils: list[tuple[int, CouncilIn]]) -> list[LineError]:
+    first_line: dict[str, int] = {}
     errors = []
-    for index, council in enumerate(councils):
+    for line, council in councils:
         for code in filter(None, (council.gss_code, council.register_code)):
-            if code in seen:
-                errors.append(
-                    LineError(
-                        str(path), index + 2, "", f"{code} appears again (first on row {seen[code] + 2})."
-                    )
-                )
-            seen.setdefault(code, index)
+            if code in first_line:
+                message = f"{code} appears again (first on line {first_line[code]})."
+                errors.append(LineError(str(path), line, "", message))
+            first_line.setdefault(code, line)
     return errors
 
 

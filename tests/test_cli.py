@@ -1,0 +1,101 @@
+"""The `pipeline` command, run as a real process: tokens, seed, import, errors and exit codes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline.services.registry import Registry
+
+PIPELINE = [sys.executable, "-m", "pipeline.cli"]
+
+
+def run(settings_env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, **settings_env}
+    return subprocess.run(
+        [*PIPELINE, *args], capture_output=True, text=True, env=env, timeout=120, check=False
+    )
+
+
+@pytest.fixture
+def cli_env(registry: Registry) -> dict[str, str]:
+    settings = registry.settings
+    return {
+        "PIPELINE_DATABASE_URL": settings.resolved_database_url,
+        "PIPELINE_DATA_DIR": str(settings.data_dir),
+    }
+
+
+def test_token_create_prints_the_secret_alone_on_the_last_line(
+    cli_env: dict[str, str], councils: dict[str, str]
+) -> None:
+    result = run(
+        cli_env, "tokens", "create", "--council", "E09000012", "--expires", "30d", "--name", "intranet"
+    )
+    assert result.returncode == 0, result.stderr
+    secret = result.stdout.strip().splitlines()[-1]
+    assert secret.startswith("pl_")
+    assert " " not in secret
+    listed = run(cli_env, "tokens", "list")
+    assert "E09000012" in listed.stdout
+    assert secret not in listed.stdout
+    token_id = listed.stdout.split()[0]
+    assert run(cli_env, "tokens", "revoke", token_id).returncode == 0
+    assert "revoked" in run(cli_env, "tokens", "list").stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("tokens", "create"), "give either --council CODE or --admin"),
+        (("tokens", "create", "--council", "atlantis"), "No council is known by 'atlantis'"),
+        (("tokens", "create", "--admin", "--expires", "soon"), "is not a duration"),
+        (("tokens", "revoke", "no-such-id"), "No token has id"),
+        (("councils", "import", "/no/such/file.csv"), "Cannot read the file"),
+        (("serve", "--port", "99999"), "99999"),
+    ],
+)
+def test_bad_arguments_exit_non_zero_with_a_clear_message(
+    cli_env: dict[str, str], councils: dict[str, str], args: tuple[str, ...], message: str
+) -> None:
+    result = run(cli_env, *args)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_bad_setting_is_named(cli_env: dict[str, str]) -> None:
+    result = run({**cli_env, "PIPELINE_PORT": "eighty"}, "tokens", "list")
+    assert result.returncode == 1
+    assert "PIPELINE_PORT" in result.stderr
+
+
+def test_bad_seed_file_reports_file_line_and_field(cli_env: dict[str, str], tmp_path: Path) -> None:
+    for name in ("councils", "products", "findings", "code_links"):
+        (tmp_path / f"{name}.json").write_text("[]", encoding="utf-8")
+    (tmp_path / "projects.json").write_text(
+        '[\n  {"title": "Fine", "summary": "s", "lead_council": "x"},\n  {"title": "Bad", "summary": "s",\n'
+        '   "lead_council": "x", "phase": "finished"}\n]\n',
+        encoding="utf-8",
+    )
+    result = run(cli_env, "seed", "--dir", str(tmp_path))
+    assert result.returncode == 1
+    assert f"{tmp_path / 'projects.json'}:3: [1].phase:" in result.stderr
+    assert "nothing was written" in result.stderr
+
+
+def test_db_upgrade_and_import_through_the_command(cli_env: dict[str, str], tmp_path: Path) -> None:
+    assert run(cli_env, "db", "upgrade").returncode == 0
+    csv_file = tmp_path / "councils.csv"
+    csv_file.write_text(
+        "local-authority-code,official-name,nice-name,gss-code,region\n"
+        "HCK,London Borough of Hackney,Hackney,E09000012,London\n",
+        encoding="utf-8",
+    )
+    first = run(cli_env, "councils", "import", str(csv_file))
+    assert first.returncode == 0, first.stderr
+    assert "1 created" in first.stdout
+    assert "1 unchanged" in run(cli_env, "councils", "import", str(csv_file)).stdout

@@ -1,0 +1,127 @@
+"""The published artefacts stay in step with the code: JSON Schemas, OpenAPI, docs and migrations."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import json
+import re
+import typing
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import msgspec
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from litestar.testing import TestClient
+from sqlalchemy import Engine
+from sqlmodel import SQLModel
+
+from pipeline.config import setting_names
+from pipeline.schemas.publish import PUBLISHED, render
+from tests.conftest import create, project_body
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize("name", list(PUBLISHED))
+def test_committed_schemas_are_current(name: str) -> None:
+    committed = ROOT / "schemas" / f"{name}.schema.json"
+    assert committed.exists(), f"run `make schemas` to publish {committed.name}"
+    assert committed.read_bytes() == render(name), f"{committed.name} is stale: run `make schemas`"
+    jsonschema.Draft202012Validator.check_schema(json.loads(committed.read_bytes()))
+
+
+def test_api_output_validates_against_the_published_schema(
+    client: TestClient[Any], tokens: dict[str, str]
+) -> None:
+    record = create(client, "projects", project_body(partners=[{"council": "camden"}]), tokens["hackney"])
+    schema = json.loads((ROOT / "schemas" / "project.schema.json").read_bytes())
+    jsonschema.validate(record, schema)
+    council = client.get("/api/v1/councils/hackney").json()
+    jsonschema.validate(council, json.loads((ROOT / "schemas" / "council.schema.json").read_bytes()))
+
+
+def test_openapi_is_3_1_and_says_inputs_take_no_unknown_fields(client: TestClient[Any]) -> None:
+    document = client.get("/api/v1/openapi.json").json()
+    assert document["openapi"].startswith("3.1")
+    schemas = document["components"]["schemas"]
+    for name in ("ProjectIn", "ProductIn", "FindingIn", "CodeLinkIn", "PartnerIn"):
+        assert schemas[name]["additionalProperties"] is False, name
+    assert schemas["ProjectOut"].get("additionalProperties") is not False
+
+
+def test_api_docs_page_loads_nothing_from_outside(client: TestClient[Any]) -> None:
+    page = client.get("/api/v1/docs")
+    assert page.status_code == 200
+    external = re.findall(r'(?:src|href)="(https?://[^"]+)"', page.text)
+    assert external == []
+    for asset in re.findall(r'(?:src|href)="(/static/[^"]+)"', page.text):
+        assert client.get(asset).status_code == 200, asset
+
+
+def test_every_setting_is_documented() -> None:
+    documented = set(re.findall(r"`(PIPELINE_[A-Z_]+)`", (ROOT / "docs" / "configuration.md").read_text()))
+    assert documented == set(setting_names())
+
+
+def test_every_api_route_has_a_curl_example() -> None:
+    text = (ROOT / "docs" / "api.md").read_text()
+    for path in (
+        "/projects",
+        "/products",
+        "/findings",
+        "/code-links",
+        "/councils",
+        "/history",
+        "/confirm",
+        "/status",
+        "/openapi.json",
+    ):
+        assert f"/api/v1{path}" in text or path in text, path
+    assert text.count("curl ") >= 15
+
+
+def test_migrations_match_the_models(engine: Engine) -> None:
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = compare_metadata(context, SQLModel.metadata)
+    assert differences == [], "models changed without a migration: run make migration"
+
+
+def test_controllers_never_touch_storage() -> None:
+    for path in (ROOT / "pipeline" / "api").glob("*.py"):
+        source = path.read_text()
+        assert "pipeline.storage" not in source, path.name
+        assert "sqlmodel" not in source, path.name
+
+
+def test_controllers_get_structs_from_services() -> None:
+    """Every service function a controller calls hands back a msgspec Struct (or nothing)."""
+    checked = 0
+    plumbing = {"__init__", "problems", "deps"}  # error mapping and request plumbing, not controllers
+    for path in (ROOT / "pipeline" / "api").glob("*.py"):
+        if path.stem in plumbing:
+            continue
+        module = importlib.import_module(f"pipeline.api.{path.stem}")
+        for name, function in _service_calls(module, path.read_text()):
+            returned = typing.get_type_hints(function)["return"]
+            assert returned is type(None) or issubclass(returned, msgspec.Struct), f"{path.stem}: {name}"
+            checked += 1
+    assert checked >= 8
+
+
+def _service_calls(module: Any, source: str) -> list[tuple[str, Any]]:
+    """Service functions a controller module imports, directly or through a module alias."""
+    found = []
+    for name, value in vars(module).items():
+        if inspect.isfunction(value) and value.__module__.startswith("pipeline.services"):
+            found.append((name, value))
+        elif inspect.ismodule(value) and value.__name__.startswith("pipeline.services"):
+            for attribute in set(re.findall(rf"\b{name}\.(\w+)\(", source)):
+                candidate = getattr(value, attribute)
+                if typing.get_type_hints(candidate).get("return") not in (bool, str):  # small helpers
+                    found.append((f"{name}.{attribute}", candidate))
+    return found
