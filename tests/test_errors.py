@@ -71,7 +71,7 @@ def test_every_reference_error_is_listed_at_once(client: TestClient[Any], tokens
     errors = fields(
         problem(client.post("/api/v1/projects", json=body, headers=bearer(tokens["hackney"])), 422)
     )
-    assert set(errors) == {"partners[0].council", "products[0].product", "end_date"}
+    assert set(errors) == {"partners[0].council", "partners[2]", "products[0].product", "end_date"}
 
 
 def test_duplicate_partner_and_lead_as_partner(client: TestClient[Any], tokens: dict[str, str]) -> None:

@@ -11,13 +11,12 @@ from pipeline.services.problems import Problems
 from pipeline.services.registry import Scope
 from pipeline.services.relations import (
     councils_of,
-    duplicate_errors,
     links_from,
     refs_by_id,
     set_councils,
     set_links,
 )
-from pipeline.storage.models import Council, Finding, RecordBase
+from pipeline.storage.models import Finding, RecordBase
 
 
 def _apply(scope: Scope, row: RecordBase, data: Any, problems: Problems) -> None:
@@ -25,21 +24,9 @@ def _apply(scope: Scope, row: RecordBase, data: Any, problems: Problems) -> None
     assert isinstance(data, FindingIn)
     row.method, row.findings = data.method, data.findings
     row.research_date, row.report_url = data.research_date, data.report_url
-    project_ids: list[tuple[str, str]] = []
-    for index, key in enumerate(data.projects):
-        project = problems.record("project", key, f"projects[{index}]")
-        if project is not None:
-            project_ids.append((project.id, "informs"))
-    if len(project_ids) == len(data.projects):
-        problems.extend(duplicate_errors("projects", data.projects, [p for p, _ in project_ids]))
-    set_links(scope.session, "finding", row.id, "project", project_ids)
-    contributors: list[tuple[Council, str]] = []
-    for index, key in enumerate(data.councils):
-        council = problems.council(key, f"councils[{index}]")
-        if council is not None:
-            contributors.append((council, "contributor"))
-    if len(contributors) == len(data.councils):
-        problems.extend(duplicate_errors("councils", data.councils, [c.id for c, _ in contributors]))
+    projects = problems.records("project", data.projects, "projects")
+    set_links(scope.session, "finding", row.id, "project", [(p.id, "informs") for p in projects if p])
+    contributors = [(c, "contributor") for c in problems.councils(data.councils, "councils") if c is not None]
     set_councils(scope.session, "finding", row.id, contributors)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlmodel import Session
 
 from pipeline.errors import FieldError, Invalid
@@ -38,3 +40,25 @@ class Problems:
     def raise_if_any(self) -> None:
         if self.errors:
             raise Invalid(self.errors)
+
+    def councils(self, keys: Sequence[str], field: str, suffix: str = "") -> list[Council | None]:
+        """Each key resolved, aligned with `keys`; misses and repeats are recorded as errors."""
+        found = [self.council(key, f"{field}[{i}]{suffix}") for i, key in enumerate(keys)]
+        self._repeats(field, keys, [c.id if c else None for c in found])
+        return found
+
+    def records(
+        self, record_type: str, keys: Sequence[str], field: str, suffix: str = ""
+    ) -> list[RecordBase | None]:
+        """Each record key resolved, aligned with `keys`; misses and repeats are recorded."""
+        found = [self.record(record_type, key, f"{field}[{i}]{suffix}") for i, key in enumerate(keys)]
+        self._repeats(field, keys, [r.id if r else None for r in found])
+        return found
+
+    def _repeats(self, field: str, keys: Sequence[str], ids: Sequence[str | None]) -> None:
+        seen: set[str] = set()
+        for index, (key, ident) in enumerate(zip(keys, ids, strict=True)):
+            if ident is not None and ident in seen:
+                self.add(f"{field}[{index}]", f"'{key}' is listed more than once.")
+            if ident is not None:
+                seen.add(ident)

@@ -12,13 +12,12 @@ from pipeline.services.problems import Problems
 from pipeline.services.registry import Scope
 from pipeline.services.relations import (
     councils_of,
-    duplicate_errors,
     links_to,
     record_ref,
     refs_by_id,
     set_councils,
 )
-from pipeline.storage.models import Council, Product, Project, RecordBase
+from pipeline.storage.models import Product, Project, RecordBase
 
 
 def _apply(scope: Scope, row: RecordBase, data: Any, problems: Problems) -> None:
@@ -29,13 +28,7 @@ def _apply(scope: Scope, row: RecordBase, data: Any, problems: Problems) -> None
     row.repository_url, row.documentation_url = data.repository_url, data.documentation_url
     row.website_url = data.website_url
     row.is_based_on = list(data.is_based_on)
-    users: list[tuple[Council, str]] = []
-    for index, key in enumerate(data.used_by):
-        council = problems.council(key, f"used_by[{index}]")
-        if council is not None:
-            users.append((council, "user"))
-    if len(users) == len(data.used_by):
-        problems.extend(duplicate_errors("used_by", data.used_by, [c.id for c, _ in users]))
+    users = [(c, "user") for c in problems.councils(data.used_by, "used_by") if c is not None]
     set_councils(scope.session, "product", row.id, users)
 
 

@@ -15,7 +15,6 @@ from pipeline.services.problems import Problems
 from pipeline.services.registry import Scope
 from pipeline.services.relations import (
     councils_of,
-    duplicate_errors,
     labels_for,
     links_from,
     links_to,
@@ -23,6 +22,7 @@ from pipeline.services.relations import (
     refs_by_id,
     set_councils,
     set_labels,
+    set_links,
 )
 from pipeline.storage.models import Council, Product, Project, RecordBase
 from pipeline.vocab import PartnerRole
@@ -48,32 +48,21 @@ def _apply(scope: Scope, row: RecordBase, data: Any, problems: Problems) -> None
 
 
 def _apply_partners(scope: Scope, row: Project, data: ProjectIn, problems: Problems) -> None:
+    councils = problems.councils([p.council for p in data.partners], "partners", ".council")
     found: list[tuple[Council, str]] = []
-    for index, partner in enumerate(data.partners):
-        council = problems.council(partner.council, f"partners[{index}].council")
+    for index, (partner, council) in enumerate(zip(data.partners, councils, strict=True)):
         if council is None:
             continue
         if council.id == row.owner_council_id:
             problems.add(f"partners[{index}].council", "The lead council is not also a partner.")
         found.append((council, partner.role))
-    if len(found) == len(data.partners):
-        keys = [p.council for p in data.partners]
-        problems.extend(duplicate_errors("partners", keys, [c.id for c, _ in found]))
     set_councils(scope.session, "project", row.id, found)
 
 
 def _apply_products(scope: Scope, row: Project, data: ProjectIn, problems: Problems) -> None:
-    from pipeline.services.relations import set_links
-
-    found: list[tuple[str, str]] = []
-    for index, use in enumerate(data.products):
-        product = problems.record("product", use.product, f"products[{index}].product")
-        if product is not None:
-            found.append((product.id, use.relation))
-    if len(found) == len(data.products):
-        keys = [u.product for u in data.products]
-        problems.extend(duplicate_errors("products", keys, [pid for pid, _ in found]))
-    set_links(scope.session, "project", row.id, "product", found)
+    products = problems.records("product", [u.product for u in data.products], "products", ".product")
+    links = [(p.id, use.relation) for use, p in zip(data.products, products, strict=True) if p is not None]
+    set_links(scope.session, "project", row.id, "product", links)
 
 
 def _build_out(scope: Scope, row: RecordBase, common: dict[str, Any]) -> ProjectOut:

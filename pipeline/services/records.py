@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import msgspec
@@ -88,6 +90,22 @@ def create_in(scope: Scope, actor: Actor, kind: RecordKind, data: Input) -> Outp
     return build_out(scope, kind, row)
 
 
+@contextmanager
+def _editing(
+    registry: Registry, actor: Actor, kind: RecordKind, key: str, if_match: str | None
+) -> Iterator[tuple[Scope, RecordBase, dict[str, Any]]]:
+    """A write transaction on an existing record the actor may change, at the version they read.
+
+    Yields the scope, the row and the record's state before the change.
+    """
+    require_writer(actor)
+    with registry.writing() as session:
+        scope = Scope(session, registry.urls)
+        row = _load(session, kind, key)
+        _authorise_and_check(session, actor, row, if_match)
+        yield scope, row, snapshot(scope, kind, row)
+
+
 def update_record(
     registry: Registry,
     actor: Actor,
@@ -97,16 +115,11 @@ def update_record(
     if_match: str | None = None,
 ) -> Output:
     """Apply a JSON merge patch (RFC 7396) to a record, guarded by If-Match."""
-    require_writer(actor)
-    with registry.writing() as session:
-        scope = Scope(session, registry.urls)
-        row = _load(session, kind, key)
-        _authorise_and_check(session, actor, row, if_match)
+    with _editing(registry, actor, kind, key, if_match) as (scope, row, before):
         if not isinstance(patch, dict):
             raise Invalid.one("body", "A merge patch must be a JSON object.")
-        before = snapshot(scope, kind, row)
         data: Input = convert_input(merge_patch(kind.to_in(before), patch), kind.struct_in)
-        new_owner = resolve_council(session, kind.owner_key(data), kind.owner_field)
+        new_owner = resolve_council(scope.session, kind.owner_key(data), kind.owner_field)
         if new_owner.id != row.owner_council_id:
             require_council_member(actor, new_owner.id, new_owner.short_name)
             row.owner_council_id = new_owner.id
@@ -118,12 +131,7 @@ def touch_record(
     registry: Registry, actor: Actor, kind: RecordKind, key: str, field: str, if_match: str | None
 ) -> Output:
     """Set a timestamp field (such as last_confirmed_at) to now, as a logged update."""
-    require_writer(actor)
-    with registry.writing() as session:
-        scope = Scope(session, registry.urls)
-        row = _load(session, kind, key)
-        _authorise_and_check(session, actor, row, if_match)
-        before = snapshot(scope, kind, row)
+    with _editing(registry, actor, kind, key, if_match) as (scope, row, before):
         setattr(row, field, utcnow())
         return _finish_update(scope, actor, kind, row, before)
 
@@ -132,16 +140,11 @@ def delete_record(
     registry: Registry, actor: Actor, kind: RecordKind, key: str, if_match: str | None = None
 ) -> None:
     """Delete a record and its links; records that pointed at it are updated and logged too."""
-    require_writer(actor)
-    with registry.writing() as session:
-        scope = Scope(session, registry.urls)
-        row = _load(session, kind, key)
-        _authorise_and_check(session, actor, row, if_match)
-        before = snapshot(scope, kind, row)
-        dependents = [(k, r, snapshot(scope, k, r)) for k, r in _dependents(session, kind, row)]
-        drop_links_touching(session, kind.name, row.id)
-        session.delete(row)
-        session.flush()
+    with _editing(registry, actor, kind, key, if_match) as (scope, row, before):
+        dependents = [(k, r, snapshot(scope, k, r)) for k, r in _dependents(scope.session, kind, row)]
+        drop_links_touching(scope.session, kind.name, row.id)
+        scope.session.delete(row)
+        scope.session.flush()
         _log(scope, actor, kind, row, "delete", before, deleted=True)
         for dep_kind, dep_row, dep_before in dependents:
             _finish_update(scope, actor, dep_kind, dep_row, dep_before)

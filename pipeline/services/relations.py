@@ -9,7 +9,7 @@ from typing import cast
 from sqlalchemy import delete, or_
 from sqlmodel import Session, col, select
 
-from pipeline.errors import FieldError, Invalid
+from pipeline.errors import Invalid
 from pipeline.schemas.common import RecordRef
 from pipeline.services.registry import Urls
 from pipeline.services.slugs import MAX_SLUG
@@ -99,17 +99,6 @@ def councils_of(session: Session, record_type: str, record_id: str) -> list[tupl
         .order_by(col(RecordCouncil.position))
     )
     return [(council, role) for council, role in session.exec(query)]
-
-
-def duplicate_errors(field: str, keys: Sequence[str], resolved_ids: Sequence[str]) -> list[FieldError]:
-    """An error for each entry that names the same thing as an earlier one."""
-    seen: set[str] = set()
-    errors = []
-    for index, (key, ident) in enumerate(zip(keys, resolved_ids, strict=True)):
-        if ident in seen:
-            errors.append(FieldError(f"{field}[{index}]", f"'{key}' is listed more than once."))
-        seen.add(ident)
-    return errors
 
 
 def set_links(
