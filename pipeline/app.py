@@ -16,7 +16,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 
-from pipeline.api import councils, records
+from pipeline.api import councils, records, search
 from pipeline.api.deps import RegistryDep, before_api_request, provide_actor, provide_registry
 from pipeline.api.problems import EXCEPTION_HANDLERS, problems
 from pipeline.config import Settings
@@ -54,7 +54,7 @@ def status_handler(registry: RegistryDep) -> ServiceStatus:
 
 def api_router() -> Router:
     handlers: list[Any] = [records.record_router(kind) for kind in KINDS.values()]
-    handlers += [councils.router, status_handler, openapi_document, api_docs]
+    handlers += [councils.router, search.search_handler, status_handler, openapi_document, api_docs]
     return Router(
         path="/api/v1",
         route_handlers=handlers,
@@ -119,9 +119,14 @@ def create_app(settings: Settings, registry: RegistryDep | None = None) -> Lites
     state_registry = registry or Registry(settings)
     logging.getLogger("pipeline").setLevel(settings.log_level)
 
+    def on_startup(app: Litestar) -> None:
+        state_registry.search.follow(settings.index_poll_seconds)
+
     def on_shutdown(app: Litestar) -> None:
         if registry is None:
             state_registry.close()
+        else:
+            state_registry.search.close()
 
     static = create_static_files_router(
         path="/static", directories=[WEB_DIR / "static"], include_in_schema=False
@@ -129,6 +134,7 @@ def create_app(settings: Settings, registry: RegistryDep | None = None) -> Lites
     app = Litestar(
         route_handlers=[api_router(), static],
         state=State({"registry": state_registry}),
+        on_startup=[on_startup],
         on_shutdown=[on_shutdown],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi_config(),

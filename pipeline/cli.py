@@ -159,6 +159,42 @@ def councils_import(obj: Context, file: Path) -> None:
     )
 
 
+@main.command("index")
+@click.option("--follow", is_flag=True, help="Keep applying new changes until stopped (Ctrl+C).")
+@click.pass_obj
+def index_command(obj: Context, follow: bool) -> None:
+    """Apply outstanding changes from the change log to the search index."""
+    import time
+
+    from pipeline.search.store import IndexBusy
+
+    search = obj.registry.search
+    while True:
+        try:
+            applied = search.catch_up()
+        except IndexBusy:
+            applied = 0
+        if applied or not follow:
+            click.echo(f"Applied {applied} changes; the index is at change {search.applied_seq()}.")
+        if not follow:
+            return
+        time.sleep(obj.settings.index_poll_seconds)
+
+
+@main.command("reindex")
+@click.pass_obj
+def reindex_command(obj: Context) -> None:
+    """Rebuild the search index from the database into a new folder, then swap it in."""
+    with click.progressbar(length=0, label="Indexing records", file=sys.stderr) as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(done - bar.pos)
+
+        count = obj.registry.search.rebuild(progress)
+    click.echo(f"Indexed {count} records; the index is at change {obj.registry.search.applied_seq()}.")
+
+
 @main.group()
 def tokens() -> None:
     """API tokens for councils' systems and administrators."""

@@ -50,6 +50,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     token_default_days: Annotated[
         int, msgspec.Meta(ge=1, le=3650), _doc("Lifetime of a new API token when none is given.")
     ] = 90
+    index_wait_seconds: Annotated[
+        float,
+        msgspec.Meta(ge=0, le=60),
+        _doc("How long a write waits for search to include it before answering anyway."),
+    ] = 2.0
+    index_poll_seconds: Annotated[
+        float,
+        msgspec.Meta(gt=0, le=60),
+        _doc("How often a server process checks the change log for changes to index."),
+    ] = 0.5
     log_level: Annotated[
         Literal["DEBUG", "INFO", "WARNING", "ERROR"], _doc("Least severe log level written.")
     ] = "INFO"

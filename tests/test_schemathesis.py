@@ -35,8 +35,18 @@ def fuzz(schema: Any, headers: dict[str, str], examples: int) -> dict[str, str]:
         try:
             check()
         except Exception as exc:
-            failures[operation.label] = str(exc)[:2000]
+            failures[operation.label] = describe(exc)[:4000]
     return failures
+
+
+def describe(exc: BaseException, depth: int = 0) -> str:
+    """The failure and everything under it: Hypothesis nests the real error in groups and causes."""
+    lines = [f"{'  ' * depth}{type(exc).__name__}: {exc}"]
+    for sub in getattr(exc, "exceptions", None) or []:
+        lines.append(describe(sub, depth + 1))
+    if exc.__cause__ is not None:
+        lines.append(describe(exc.__cause__, depth + 1))
+    return "\n".join(lines)
 
 
 # A schema-valid request may still name a council or record that does not exist; the API answers

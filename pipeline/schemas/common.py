@@ -28,8 +28,8 @@ Tag = Annotated[
     msgspec.Meta(
         min_length=1,
         max_length=50,
-        pattern=r"^[^<>]*[^\s<>][^<>]*$",
-        description="A free label; stored lower case with single spaces.",
+        pattern=r"^[^<>,]*[^\s<>,][^<>,]*$",
+        description="A free label without commas; stored lower case with single spaces.",
     ),
 ]
 CouncilKey = Annotated[

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from pipeline.errors import NotFound
 from pipeline.schemas.common import ChangeActor, ChangeOut, FieldChange, HistoryPage, PageLinks
@@ -10,7 +10,10 @@ from pipeline.services.changelog import changes_for
 from pipeline.services.pagination import next_link
 from pipeline.services.registry import RECORD_PATHS, Registry
 from pipeline.services.relations import find_record
+from pipeline.storage.changes import latest_seq
 from pipeline.storage.models import Change, Council
+
+__all__ = ["change_out", "latest_seq", "record_history"]
 
 
 def record_history(
@@ -59,9 +62,3 @@ def change_out(session: Session, change: Change) -> ChangeOut:
         ),
         fields={name: FieldChange(old=v["old"], new=v["new"]) for name, v in change.fields.items()},
     )
-
-
-def latest_seq(session: Session) -> int:
-    """The newest sequence number in the log, 0 when it is empty."""
-    seq = session.exec(select(Change.seq).order_by(col(Change.seq).desc()).limit(1)).first()
-    return seq or 0

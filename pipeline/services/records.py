@@ -62,7 +62,10 @@ def create_record(registry: Registry, actor: Actor, kind: RecordKind, data: Inpu
     """Create a record owned by the council its input names; the actor must belong to it."""
     require_writer(actor)
     with registry.writing() as session:
-        return create_in(Scope(session, registry.urls), actor, kind, data)
+        scope = Scope(session, registry.urls)
+        out = create_in(scope, actor, kind, data)
+    registry.written(scope.last_seq)
+    return out
 
 
 def create_in(scope: Scope, actor: Actor, kind: RecordKind, data: Input) -> Output:
@@ -104,6 +107,7 @@ def _editing(
         row = _load(session, kind, key)
         _authorise_and_check(session, actor, row, if_match)
         yield scope, row, snapshot(scope, kind, row)
+    registry.written(scope.last_seq)
 
 
 def update_record(
@@ -197,7 +201,7 @@ def _log(
     *,
     deleted: bool = False,
 ) -> None:
-    append_change(
+    change = append_change(
         scope.session,
         actor,
         entity_type=kind.name,
@@ -208,6 +212,7 @@ def _log(
         after=None if deleted else snapshot(scope, kind, row),
         version=row.version + 1 if deleted else row.version,
     )
+    scope.last_seq = change.seq or scope.last_seq
 
 
 def _dependents(session: Session, kind: RecordKind, row: RecordBase) -> list[tuple[RecordKind, RecordBase]]:

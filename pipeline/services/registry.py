@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -10,7 +11,10 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from pipeline.config import Settings
+from pipeline.search.engine import SearchEngine
 from pipeline.storage.engine import make_engine, read_session, write_session
+
+log = logging.getLogger("pipeline")
 
 RECORD_PATHS: dict[str, str] = {
     "project": "projects",
@@ -44,6 +48,15 @@ class Registry:
         self.settings = settings
         self.engine = engine or make_engine(settings.resolved_database_url)
         self.urls = Urls(settings.public_url.rstrip("/"))
+        self.search = SearchEngine(settings.data_dir / "index", self.engine)
+
+    def written(self, seq: int) -> None:
+        """After a commit: wait (bounded) until search has seen change `seq`.
+
+        Past the bound the write has still succeeded; the index catches up on its own.
+        """
+        if seq and not self.search.wait_for(seq, self.settings.index_wait_seconds):
+            log.warning("search index is behind change %d after %.1fs", seq, self.settings.index_wait_seconds)
 
     @contextmanager
     def writing(self) -> Iterator[Session]:
@@ -56,12 +69,14 @@ class Registry:
             yield session
 
     def close(self) -> None:
+        self.search.close()
         self.engine.dispose()
 
 
-@dataclass(frozen=True)
+@dataclass
 class Scope:
-    """Per-call helpers shared by the record modules: the session and URL builder."""
+    """One write or read: its session, the URL builder, and the last change it logged."""
 
     session: Session
     urls: Urls
+    last_seq: int = 0

@@ -62,4 +62,5 @@ def seed(
             for item in items:
                 create_in(scope, actor, KINDS[kind], item)
             report.records[kind] = len(items)
+    registry.written(scope.last_seq)
     return report

@@ -13,11 +13,16 @@ class ServiceStatus(Output, kw_only=True):
     version: str
     database: str
     latest_change: int
+    indexed_change: int
 
 
 def service_status(registry: Registry) -> ServiceStatus:
     with registry.reading() as session:
         seq = latest_seq(session)
     return ServiceStatus(
-        status="ok", version=__version__, database=registry.engine.dialect.name, latest_change=seq
+        status="ok",
+        version=__version__,
+        database=registry.engine.dialect.name,
+        latest_change=seq,
+        indexed_change=registry.search.applied_seq(),
     )

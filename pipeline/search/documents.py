@@ -1,0 +1,65 @@
+"""Index documents made from records' logged state: pure functions, no database."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from pipeline.services.slugs import slugify
+
+# Which parts of each record type are searchable text, beyond the title.
+CONTENT_FIELDS: dict[str, tuple[str, ...]] = {
+    "project": ("summary", "problem", "approach", "help_wanted"),
+    "product": ("summary", "kind", "licence", "is_based_on"),
+    "finding": ("summary", "findings", "method"),
+    "code-link": ("summary", "language", "licence", "host"),
+}
+# Where each type names the councils taking part, besides its owner.
+PARTICIPANTS: dict[str, str] = {"project": "partners", "product": "used_by", "finding": "councils"}
+OWNER_FIELD: dict[str, str] = {"project": "lead_council"}
+
+
+def owner_slug(record_type: str, data: Mapping[str, Any]) -> str:
+    return str(data[OWNER_FIELD.get(record_type, "council")]["slug"])
+
+
+def council_slugs(record_type: str, data: Mapping[str, Any]) -> list[str]:
+    """The owner first, then every council taking part."""
+    slugs = [owner_slug(record_type, data)]
+    for entry in data.get(PARTICIPANTS.get(record_type, ""), []) or []:
+        ref = entry.get("council", entry)
+        slugs.append(str(ref["slug"]))
+    return list(dict.fromkeys(slugs))
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, list):
+        return " ".join(str(v) for v in value)
+    return str(value or "")
+
+
+def document_for(record_type: str, data: Mapping[str, Any], regions: Mapping[str, str]) -> dict[str, Any]:
+    """The index document of one record, from its state as the change log stores it."""
+    councils = council_slugs(record_type, data)
+    content = "\n".join(_text(data.get(name)) for name in CONTENT_FIELDS[record_type])
+    return {
+        "id": data["id"],
+        "slug": data["slug"],
+        "type": record_type,
+        "title": data["title"],
+        "content": content.strip(),
+        "owner": councils[0],
+        "council": ",".join(councils),
+        "phase": data.get("phase") or "",
+        "service_area": ",".join(data.get("service_areas", [])),
+        "tag": ",".join(data.get("tags", [])),
+        "region": ",".join(dict.fromkeys(regions[c] for c in councils if regions.get(c))),
+        "updated": datetime.fromisoformat(str(data["updated_at"])).replace(tzinfo=None),
+        "title_sort": data["title"].lower(),
+        "version": int(data["version"]),
+    }
+
+
+def region_slug(region: str) -> str:
+    return slugify(region) if region else ""

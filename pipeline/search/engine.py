@@ -1,0 +1,92 @@
+"""This process's search engine: the index store, the column cache and the indexing duty."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from pipeline.search.columns import ColumnCache
+from pipeline.search.executor import RawResults, execute
+from pipeline.search.indexer import catch_up, rebuild
+from pipeline.search.query import SearchPlan
+from pipeline.search.store import IndexStore
+
+log = logging.getLogger("pipeline.search")
+
+
+class SearchEngine:
+    """Searches the index and keeps it up to date with the change log.
+
+    Any process may be asked to catch up; only the one that gets Whoosh's writer lock does the
+    work, the others find it busy and simply read. Searches share one long-lived searcher.
+    """
+
+    def __init__(self, root: Path, engine: Engine) -> None:
+        self.store = IndexStore(root)
+        self.engine = engine
+        self.columns = ColumnCache()
+        self._apply = threading.Lock()
+        self._search = threading.Lock()
+        self._stop = threading.Event()
+        self._follower: threading.Thread | None = None
+
+    def catch_up(self) -> int:
+        if not self._apply.acquire(blocking=False):
+            return 0  # another thread of this process is applying already
+        try:
+            return catch_up(self.store, self.engine)
+        finally:
+            self._apply.release()
+
+    def applied_seq(self) -> int:
+        with self._search:
+            return self.store.applied_seq()
+
+    def wait_for(self, seq: int, timeout: float) -> bool:
+        """Until the index has applied change `seq` (True), or `timeout` seconds pass (False)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.applied_seq() >= seq:
+                return True
+            self.catch_up()
+            if self.applied_seq() >= seq:
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.02)
+
+    def run(self, plan: SearchPlan, raw_q: str) -> RawResults:
+        with self._search:
+            searcher = self.store.searcher()
+            return execute(searcher, self.columns.for_searcher(searcher), plan, raw_q)
+
+    def rebuild(self, progress: Any = None) -> int:
+        return rebuild(self.store, self.engine, progress)
+
+    def follow(self, interval: float) -> None:
+        """Catch up every `interval` seconds in a background thread, until stopped."""
+        if self._follower is not None:
+            return
+        self._stop.clear()
+        self._follower = threading.Thread(target=self._follow, args=(interval,), name="indexer", daemon=True)
+        self._follower.start()
+
+    def _follow(self, interval: float) -> None:
+        while not self._stop.wait(interval):
+            try:
+                self.catch_up()
+            except Exception:
+                log.exception("indexing failed; will retry")
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._follower is not None:
+            self._follower.join(timeout=5)
+            self._follower = None
+        with self._search:
+            self.store.close()

@@ -1,0 +1,127 @@
+"""Run a search plan against a searcher: matching documents, exact facet counts, a page of hits."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from html import escape
+from typing import Any
+
+from whoosh import highlight
+from whoosh import query as wq
+
+from pipeline.errors import Invalid
+from pipeline.search.columns import Columns
+from pipeline.search.fields import FACET_NAMES, META_ID
+from pipeline.search.query import SearchPlan, expansion_terms
+
+MAX_EXPANSIONS = 1000
+SNIPPET_CHARS = 240
+TOP_VALUES = {"tag": 30, "council": 50}
+
+
+@dataclass(frozen=True)
+class Hit:
+    fields: dict[str, Any]
+    snippet: str
+
+
+@dataclass(frozen=True)
+class RawResults:
+    total: int
+    hits: list[Hit]
+    facets: dict[str, list[tuple[str, int]]]
+    suggestion: str | None
+
+
+def execute(searcher: Any, columns: Columns, plan: SearchPlan, raw_q: str) -> RawResults:
+    _bound_expansions(searcher, plan.text)
+    matched = _matching(searcher, plan)
+    allowed = {name: columns.docs_with(name, values) for name, values in plan.filters.items()}
+    final = _intersect(matched, allowed.values())
+    facets = {name: _facet_counts(columns, name, matched, allowed) for name in FACET_NAMES}
+    hits = _page(searcher, plan, final)
+    suggestion = _suggestion(searcher, plan, raw_q, len(final))
+    return RawResults(total=len(final), hits=hits, facets=facets, suggestion=suggestion)
+
+
+def _bound_expansions(searcher: Any, text: wq.Query) -> None:
+    reader = searcher.reader()
+    for field, pattern in expansion_terms(text):
+        prefix = pattern.split("*")[0].split("?")[0]
+        for count, _ in enumerate(reader.expand_prefix(field, prefix), start=1):
+            if count > MAX_EXPANSIONS:
+                raise Invalid.one("q", f"'{pattern}' matches too many words; add more letters before the *.")
+
+
+def _matching(searcher: Any, plan: SearchPlan) -> set[int]:
+    """Documents matching the text and the date range (facet filters are applied separately)."""
+    parts: list[wq.Query] = [plan.text]
+    if plan.updated_after or plan.updated_before:
+        start = plan.updated_after.astimezone(UTC).replace(tzinfo=None) if plan.updated_after else None
+        end = plan.updated_before.astimezone(UTC).replace(tzinfo=None) if plan.updated_before else None
+        parts.append(wq.DateRange("updated", start, end))
+    combined = parts[0] if len(parts) == 1 else wq.And(parts)
+    docs = set(searcher.docs_for_query(combined))
+    meta = searcher.document_number(id=META_ID)
+    docs.discard(meta)
+    return docs
+
+
+def _intersect(base: set[int], others: Any) -> set[int]:
+    result = set(base)
+    for docs in others:
+        result &= docs
+    return result
+
+
+def _facet_counts(
+    columns: Columns, name: str, matched: set[int], allowed: dict[str, set[int]]
+) -> list[tuple[str, int]]:
+    """Counts of one facet's values for the query and every *other* filter (so choices stay visible)."""
+    docs = _intersect(matched, (v for k, v in allowed.items() if k != name))
+    counts: Counter[str] = columns.count(name, docs)
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    limit = TOP_VALUES.get(name)
+    return ranked[:limit] if limit else ranked
+
+
+def _page(searcher: Any, plan: SearchPlan, final: set[int]) -> list[Hit]:
+    if not final:
+        return []
+    limit = plan.page * plan.per_page
+    options: dict[str, Any] = {"filter": final, "limit": limit, "terms": plan.has_text}
+    if plan.sort == "updated":
+        options.update(sortedby="updated", reverse=True)
+    elif plan.sort == "title":
+        options.update(sortedby="title_sort")
+    results = searcher.search(plan.text, **options)
+    results.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
+    results.formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
+    start = (plan.page - 1) * plan.per_page
+    return [Hit(dict(hit.fields()), _snippet(hit, plan.has_text)) for hit in results[start:limit]]
+
+
+def _snippet(hit: Any, has_text: bool) -> str:
+    """Highlighted text around the matches, HTML-escaped except for the <mark> tags."""
+    if has_text:
+        marked = hit.highlights("content", top=2) or hit.highlights("title")
+        if marked:
+            return " ".join(str(marked).split())
+    content = " ".join(str(hit.get("content", "")).split())
+    return escape(content[:SNIPPET_CHARS] + ("…" if len(content) > SNIPPET_CHARS else ""))
+
+
+def _suggestion(searcher: Any, plan: SearchPlan, raw_q: str, total: int) -> str | None:
+    """A likely correction when the words found little."""
+    if not plan.has_text or total >= 3:
+        return None
+    corrected = searcher.correct_query(plan.text, raw_q, prefix=1, maxdist=2)
+    if corrected.query == plan.text or corrected.string.strip().lower() == raw_q.strip().lower():
+        return None
+    return str(corrected.string)
+
+
+def as_datetime(value: Any) -> datetime:
+    return value.replace(tzinfo=UTC) if isinstance(value, datetime) else datetime.now(UTC)

@@ -1,0 +1,137 @@
+"""Keep the index a view of the change log: apply changes in order, or rebuild from scratch."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from sqlalchemy import Engine, func
+from sqlmodel import Session, col, select
+
+from pipeline.search.documents import document_for, region_slug
+from pipeline.search.fields import META_ID
+from pipeline.search.store import IndexBusy, IndexStore
+from pipeline.storage.changes import latest_seq
+from pipeline.storage.models import Change, Council
+from pipeline.vocab import RECORD_TYPES
+
+log = logging.getLogger("pipeline.search")
+BATCH = 2000
+
+
+def regions_by_council(session: Session) -> dict[str, str]:
+    return {slug: region_slug(region) for slug, region in session.exec(select(Council.slug, Council.region))}
+
+
+def pending_changes(session: Session, after: int, limit: int) -> list[Change]:
+    query = select(Change).where(col(Change.seq) > after).order_by(col(Change.seq)).limit(limit)
+    return list(session.exec(query))
+
+
+def _meta_document(seq: int) -> dict[str, Any]:
+    return {"id": META_ID, "applied_seq": seq}
+
+
+def apply_pending(store: IndexStore, engine: Engine, batch: int = BATCH) -> int:
+    """Apply the next batch of changes the index has not seen, in one commit with its position.
+
+    Returns how many changes were read (0 when up to date). Raises IndexBusy when another
+    process is the writer: it will apply them. A crash before the commit loses nothing:
+    the position is stored in the same commit, so the next run starts from the same place.
+    """
+    with store.writer() as writer:
+        applied = store.applied_seq()
+        with Session(engine) as session:
+            changes = pending_changes(session, applied, batch)
+            if not changes:
+                writer.cancel()
+                return 0
+            regions = regions_by_council(session)
+        _write_changes(writer, changes, regions)
+        writer.update_document(**_meta_document(changes[-1].seq or applied))
+        writer.commit()
+    return len(changes)
+
+
+def _write_changes(writer: Any, changes: list[Change], regions: dict[str, str]) -> None:
+    # Only the last change of each record in a batch matters: its state supersedes the rest.
+    latest: dict[str, Change] = {}
+    for change in changes:
+        if change.entity_type in RECORD_TYPES:
+            latest[change.entity_id] = change
+    for change in latest.values():
+        if change.operation == "delete" or change.data is None:
+            writer.delete_by_term("id", change.entity_id)
+        else:
+            writer.update_document(**document_for(change.entity_type, change.data, regions))
+
+
+def catch_up(store: IndexStore, engine: Engine, batch: int = BATCH) -> int:
+    """Apply everything outstanding; returns how many changes were applied (0 if busy)."""
+    total = 0
+    try:
+        while applied := apply_pending(store, engine, batch):
+            total += applied
+    except IndexBusy:
+        return total
+    return total
+
+
+def current_states(session: Session, up_to: int) -> Iterator[Change]:
+    """The newest logged state of every record that exists, as of sequence `up_to`."""
+    newest = (
+        select(func.max(Change.seq))
+        .where(col(Change.entity_type).in_(RECORD_TYPES), col(Change.seq) <= up_to)
+        .group_by(col(Change.entity_type), col(Change.entity_id))
+    )
+    query = (
+        select(Change)
+        .where(col(Change.seq).in_(newest), col(Change.operation) != "delete")
+        .order_by(col(Change.seq))
+        .execution_options(yield_per=1000)
+    )
+    yield from session.exec(query)
+
+
+def count_current(session: Session, up_to: int) -> int:
+    newest = (
+        select(func.max(Change.seq))
+        .where(col(Change.entity_type).in_(RECORD_TYPES), col(Change.seq) <= up_to)
+        .group_by(col(Change.entity_type), col(Change.entity_id))
+    )
+    query = select(func.count()).where(col(Change.seq).in_(newest), col(Change.operation) != "delete")
+    return session.exec(query).one()
+
+
+def rebuild(store: IndexStore, engine: Engine, progress: Callable[[int, int], None] | None = None) -> int:
+    """Build a fresh index from the database into a new generation, then swap it in atomically.
+
+    Writes keep arriving meanwhile: the new index records the sequence number it was built at,
+    and the indexer applies whatever came after (applying a change twice is harmless).
+    Returns the number of records indexed.
+    """
+    generation = store.new_generation()
+    from whoosh import index as whoosh_index
+
+    index = whoosh_index.open_dir(str(generation))
+    writer = index.writer(limitmb=256)
+    count = 0
+    with Session(engine) as session:
+        up_to = latest_seq(session)
+        total = count_current(session, up_to)
+        regions = regions_by_council(session)
+        for change in current_states(session, up_to):
+            assert change.data is not None
+            writer.add_document(**document_for(change.entity_type, change.data, regions))
+            count += 1
+            if progress and count % 500 == 0:
+                progress(count, total)
+    writer.add_document(**_meta_document(up_to))
+    writer.commit()
+    index.close()
+    store.publish(generation)
+    if progress:
+        progress(count, total)
+    log.info("rebuilt the search index: %d records up to change %d", count, up_to)
+    return count

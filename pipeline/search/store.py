@@ -1,0 +1,125 @@
+"""The on-disk index: generations behind a `current` link, one long-lived searcher per process."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh.index import LockError
+
+from pipeline.search.fields import META_ID, build_schema
+
+CURRENT = "current"
+
+
+class IndexBusy(Exception):
+    """Another process holds the index's single writer lock."""
+
+
+class IndexStore:
+    """Where the index lives, and this process's searcher on it.
+
+    `root/current` is a symlink to a generation folder; `pipeline reindex` builds a new
+    generation beside it and swaps the link atomically. Searchers notice and reopen.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._guard = threading.RLock()
+        self._index: Any = None
+        self._generation: str | None = None
+        self._searcher: Any = None
+
+    # -- generations -------------------------------------------------------------------
+    def current_generation(self) -> str | None:
+        link = self.root / CURRENT
+        return os.readlink(link) if link.is_symlink() else None
+
+    def new_generation(self) -> Path:
+        """An empty index folder beside the current one (not yet in use)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        path = self.root / f"gen-{time.time_ns()}"
+        path.mkdir()
+        whoosh_index.create_in(str(path), build_schema())
+        return path
+
+    def publish(self, generation: Path) -> None:
+        """Make `generation` the current index, atomically; drop generations before the last."""
+        temporary = self.root / f".{CURRENT}-{time.time_ns()}"
+        os.symlink(generation.name, temporary)
+        os.replace(temporary, self.root / CURRENT)
+        self._drop_old_generations(keep={generation.name, self._generation or ""})
+
+    def _drop_old_generations(self, keep: set[str]) -> None:
+        for path in self.root.glob("gen-*"):
+            if path.name not in keep:
+                shutil.rmtree(path, ignore_errors=True)
+
+    def ensure(self) -> None:
+        """Create an empty current generation if there is none."""
+        with self._guard:
+            if self.current_generation() is None:
+                self.publish(self.new_generation())
+
+    # -- this process's view -----------------------------------------------------------
+    def index(self) -> Any:
+        with self._guard:
+            generation = self.current_generation()
+            if generation is None:
+                self.ensure()
+                generation = self.current_generation()
+            if generation != self._generation:
+                self._close_searcher()
+                self._index = whoosh_index.open_dir(str(self.root / str(generation)))
+                self._generation = generation
+            return self._index
+
+    def searcher(self) -> Any:
+        """The long-lived searcher, refreshed when the index has changed since it was opened."""
+        with self._guard:
+            index = self.index()
+            if self._searcher is None:
+                self._searcher = index.searcher()
+            elif not self._searcher.up_to_date():
+                self._searcher = self._searcher.refresh()
+            return self._searcher
+
+    def applied_seq(self) -> int:
+        """The last change-log sequence number the current index has applied."""
+        searcher = self.searcher()
+        meta = searcher.document(id=META_ID)
+        return int(meta["applied_seq"]) if meta else 0
+
+    @contextmanager
+    def writer(self) -> Iterator[Any]:
+        """The index's one writer, or IndexBusy at once if another holds it."""
+        index = self.index()
+        try:
+            writer = index.writer(timeout=0.0)
+        except LockError:
+            raise IndexBusy from None
+        try:
+            yield writer
+        except BaseException:
+            writer.cancel()
+            raise
+
+    def _close_searcher(self) -> None:
+        if self._searcher is not None:
+            self._searcher.close()
+            self._searcher = None
+
+    def close(self) -> None:
+        with self._guard:
+            self._close_searcher()
+            if self._index is not None:
+                self._index.close()
+                self._index = None
+                self._generation = None

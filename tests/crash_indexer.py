@@ -1,0 +1,40 @@
+"""Helper process for the crash test: commit writes to the database, then die inside the index commit.
+
+Run as: python -m tests.crash_indexer DATABASE_URL DATA_DIR COUNT. It prints READY when it is
+stopped between the database commit and the index commit, and waits there to be killed.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any
+
+from whoosh.writing import SegmentWriter
+
+from pipeline.config import load_settings
+from pipeline.schemas.records import ProjectIn
+from pipeline.services.actors import SYSTEM
+from pipeline.services.catalogue import KINDS
+from pipeline.services.records import create_record
+from pipeline.services.registry import Registry
+
+
+def hang_in_commit(self: Any, *args: Any, **kwargs: Any) -> None:
+    print("READY", flush=True)
+    time.sleep(600)
+
+
+def main() -> None:
+    database_url, data_dir, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    registry = Registry(load_settings({}, database_url=database_url, data_dir=data_dir, index_wait_seconds=0))
+    SegmentWriter.commit = hang_in_commit  # type: ignore[method-assign]
+    for n in range(count):
+        body = ProjectIn(
+            title=f"Crash test {n}", summary="Written before the crash.", lead_council="E09000012"
+        )
+        create_record(registry, SYSTEM, KINDS["project"], body)  # commits, then hangs while indexing
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,218 @@
+"""The index equals the database: after crashes, under concurrent writers, and in its counts."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from litestar.testing import TestClient
+from sqlmodel import select
+
+from pipeline.search.fields import FACET_NAMES, META_ID
+from pipeline.search.indexer import catch_up
+from pipeline.search.store import IndexStore
+from pipeline.services.actors import SYSTEM
+from pipeline.services.registry import Registry
+from pipeline.services.seed import seed
+from pipeline.services.slugs import slugify
+from pipeline.storage.models import RECORD_TABLES, Council, RecordCouncil, RecordLabel
+from tests.conftest import project_body
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def index_versions(store: IndexStore) -> dict[str, int]:
+    searcher = store.searcher()
+    return {str(doc["id"]): int(doc["version"]) for doc in searcher.documents() if doc.get("id") != META_ID}
+
+
+def database_versions(registry: Registry) -> dict[str, int]:
+    with registry.reading() as session:
+        return {
+            row.id: row.version for table in RECORD_TABLES.values() for row in session.exec(select(table))
+        }
+
+
+# -- facet counts against SQL ------------------------------------------------------------------
+
+
+def facet_table(registry: Registry) -> list[dict[str, set[str]]]:
+    """Every record's facet values, read from the database with SQL (not from the index)."""
+    with registry.reading() as session:
+        councils = {c.id: c for c in session.exec(select(Council))}
+        labels: dict[str, dict[str, set[str]]] = {}
+        for label in session.exec(select(RecordLabel)):
+            labels.setdefault(label.record_id, {}).setdefault(label.kind, set()).add(label.value)
+        taking_part: dict[str, set[str]] = {}
+        for part in session.exec(select(RecordCouncil)):
+            taking_part.setdefault(part.record_id, set()).add(part.council_id)
+        rows = []
+        for record_type, table in RECORD_TABLES.items():
+            for row in session.exec(select(table)):
+                involved = [councils[row.owner_council_id]] + [
+                    councils[c] for c in taking_part.get(row.id, ())
+                ]
+                own = labels.get(row.id, {})
+                rows.append(
+                    {
+                        "type": {record_type},
+                        "council": {c.slug for c in involved},
+                        "phase": {getattr(row, "phase", "")} - {""},
+                        "service_area": own.get("service_area", set()),
+                        "tag": own.get("tag", set()),
+                        "region": {slugify(c.region) for c in involved if c.region},
+                    }
+                )
+    return rows
+
+
+def expected(
+    rows: list[dict[str, set[str]]], filters: dict[str, list[str]]
+) -> tuple[int, dict[str, Counter[str]]]:
+    def passes(row: dict[str, set[str]], skip: str | None = None) -> bool:
+        return all(row[name] & set(values) for name, values in filters.items() if name != skip)
+
+    total = sum(1 for row in rows if passes(row))
+    counts = {
+        name: Counter(v for row in rows if passes(row, name) for v in row[name]) for name in FACET_NAMES
+    }
+    return total, counts
+
+
+def random_filters(rng: random.Random, rows: list[dict[str, set[str]]]) -> dict[str, list[str]]:
+    filters: dict[str, list[str]] = {}
+    for name in rng.sample(FACET_NAMES, rng.randint(0, 3)):
+        values = sorted({v for row in rows for v in row[name]})
+        if values:
+            filters[name] = rng.sample(values, min(len(values), rng.randint(1, 3)))
+    return filters
+
+
+def test_facet_counts_equal_sql_counts_on_random_queries(client: TestClient[Any], registry: Registry) -> None:
+    seed(registry, SYSTEM)
+    rows = facet_table(registry)
+    rng = random.Random(20261122)
+    for _ in range(250):
+        filters = random_filters(rng, rows)
+        result = client.get("/api/v1/search", params={**filters, "per_page": 1}).json()
+        total, counts = expected(rows, filters)
+        assert result["total"] == total, filters
+        for name in FACET_NAMES:
+            shown = {f["value"]: f["count"] for f in result["facets"][name]}
+            assert all(counts[name][value] == count for value, count in shown.items()), (filters, name)
+            hidden = set(counts[name]) - set(shown)
+            assert not hidden or max(counts[name][v] for v in hidden) <= min(shown.values()), (filters, name)
+
+
+# -- a crash between the database commit and the index commit -----------------------------------
+
+
+def test_killed_indexer_loses_nothing(registry: Registry, councils: dict[str, str]) -> None:
+    settings = registry.settings
+    command = [
+        sys.executable,
+        "-m",
+        "tests.crash_indexer",
+        settings.resolved_database_url,
+        str(settings.data_dir),
+        "3",
+    ]
+    with subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True) as helper:
+        assert helper.stdout is not None
+        assert helper.stdout.readline().strip() == "READY"
+        helper.send_signal(signal.SIGKILL)
+        assert helper.wait(timeout=30) == -signal.SIGKILL
+    assert len(database_versions(registry)) == 1  # committed before the crash
+    store = IndexStore(settings.data_dir / "index")
+    assert index_versions(store) == {}
+    assert catch_up(store, registry.engine) >= 1  # the writer lock died with the process
+    assert index_versions(store) == database_versions(registry)
+    store.close()
+
+
+# -- two server processes writing at once -------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(registry: Registry, port: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "PIPELINE_DATABASE_URL": registry.settings.resolved_database_url,
+        "PIPELINE_DATA_DIR": str(registry.settings.data_dir),
+        "PIPELINE_LOG_LEVEL": "WARNING",
+        "PIPELINE_INDEX_POLL_SECONDS": "0.2",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipeline.cli", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/v1/status", timeout=1).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    process.kill()
+    raise AssertionError("server did not start")
+
+
+def write_many(port: int, token: str, worker: int, count: int) -> list[int]:
+    statuses = []
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=60) as http:
+        for n in range(count):
+            made = http.post("/api/v1/projects", json=project_body(title=f"Concurrent {worker}-{n}"))
+            statuses.append(made.status_code)
+            if n % 3 == 0:
+                key = made.json()["id"]
+                statuses.append(http.patch(f"/api/v1/projects/{key}", json={"phase": "beta"}).status_code)
+            if n % 5 == 0:
+                statuses.append(http.delete(f"/api/v1/projects/{made.json()['id']}").status_code)
+    return statuses
+
+
+@pytest.mark.slow
+def test_two_server_processes_writing_at_once_keep_index_equal_to_database(
+    registry: Registry, tokens: dict[str, str]
+) -> None:
+    ports = [free_port(), free_port()]
+    servers = [start_server(registry, port) for port in ports]
+    try:
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            jobs = [pool.submit(write_many, ports[w % 2], tokens["hackney"], w, 60) for w in range(4)]
+            statuses = [s for job in jobs for s in job.result()]
+        assert len(statuses) >= 300
+        assert set(statuses) <= {201, 200, 204}, Counter(statuses)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            states = [httpx.get(f"http://127.0.0.1:{p}/api/v1/status").json() for p in ports]
+            if all(s["indexed_change"] == s["latest_change"] for s in states):
+                break
+            time.sleep(0.2)
+    finally:
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=30)
+    store = IndexStore(registry.settings.data_dir / "index")
+    assert index_versions(store) == database_versions(registry)
+    store.close()
