@@ -123,12 +123,25 @@ def db_upgrade(obj: Context) -> None:
     help="Folder with councils.json, projects.json... (default: the bundled seed).",
 )
 @click.option("--force", is_flag=True, help="Seed even if the registry already has records.")
+@click.option(
+    "--synthetic",
+    type=click.IntRange(1, 10_000_000),
+    default=None,
+    help="Instead, add this many deterministic synthetic records (for benchmarks).",
+)
 @click.pass_obj
 @reports_errors
-def seed_command(obj: Context, seed_dir: Path | None, force: bool) -> None:
+def seed_command(obj: Context, seed_dir: Path | None, force: bool, synthetic: int | None) -> None:
     """Load the demo councils and records (only into an empty registry unless --force)."""
     from pipeline.services.seed import SEED_DIR, seed
 
+    if synthetic:
+        from pipeline.services.synthetic import seed_synthetic
+
+        with click.progressbar(length=synthetic, label="Adding synthetic records", file=sys.stderr) as bar:
+            added = seed_synthetic(obj.registry, SYSTEM, synthetic, progress=bar.update)
+        click.echo(f"Added {added} synthetic records.")
+        return
     report = seed(obj.registry, SYSTEM, seed_dir or SEED_DIR, only_if_empty=not force)
     if report.skipped:
         click.echo("The registry already has records; seed data not loaded (use --force).")

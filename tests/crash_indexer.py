@@ -28,12 +28,13 @@ def hang_in_commit(self: Any, *args: Any, **kwargs: Any) -> None:
 def main() -> None:
     database_url, data_dir, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
     registry = Registry(load_settings({}, database_url=database_url, data_dir=data_dir, index_wait_seconds=0))
-    SegmentWriter.commit = hang_in_commit  # type: ignore[method-assign]
     for n in range(count):
         body = ProjectIn(
             title=f"Crash test {n}", summary="Written before the crash.", lead_council="E09000012"
         )
-        create_record(registry, SYSTEM, KINDS["project"], body)  # commits, then hangs while indexing
+        create_record(registry, SYSTEM, KINDS["project"], body)  # committed, not indexed (no wait)
+    SegmentWriter.commit = hang_in_commit  # type: ignore[method-assign]
+    registry.search.catch_up()  # the indexer stops inside its commit, where it is killed
 
 
 if __name__ == "__main__":

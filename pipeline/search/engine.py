@@ -49,6 +49,8 @@ class SearchEngine:
 
     def wait_for(self, seq: int, timeout: float) -> bool:
         """Until the index has applied change `seq` (True), or `timeout` seconds pass (False)."""
+        if timeout <= 0:
+            return self.applied_seq() >= seq  # a bound of 0 means: do not wait, do not index here
         deadline = time.monotonic() + timeout
         while True:
             if self.applied_seq() >= seq:

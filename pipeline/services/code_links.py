@@ -9,8 +9,9 @@ from pipeline.schemas.common import RecordRef
 from pipeline.schemas.records import CodeLinkIn, CodeLinkOut
 from pipeline.services.kinds import RecordKind, common_in
 from pipeline.services.problems import Problems
-from pipeline.services.registry import Scope
-from pipeline.services.relations import links_from, refs_by_id, set_links
+from pipeline.services.registry import Scope, Urls
+from pipeline.services.related import Related, linked_refs
+from pipeline.services.relations import set_links
 from pipeline.storage.models import CodeLink, RecordBase
 
 
@@ -31,13 +32,12 @@ def _apply(scope: Scope, row: RecordBase, data: Any, problems: Problems) -> None
         set_links(scope.session, "code-link", row.id, target_type, links)
 
 
-def _target(scope: Scope, row: CodeLink, target_type: str) -> RecordRef | None:
-    ids = [lk.target_id for lk in links_from(scope.session, "code-link", row.id, target_type)]
-    refs = refs_by_id(scope.session, target_type, ids, scope.urls)
+def _target(urls: Urls, row: CodeLink, related: Related, target_type: str) -> RecordRef | None:
+    refs = linked_refs(related, urls, row.id, target_type)
     return refs[0] if refs else None
 
 
-def _build_out(scope: Scope, row: RecordBase, common: dict[str, Any]) -> CodeLinkOut:
+def _build_out(urls: Urls, row: RecordBase, common: dict[str, Any], related: Related) -> CodeLinkOut:
     assert isinstance(row, CodeLink)
     return CodeLinkOut(
         **common,
@@ -45,8 +45,8 @@ def _build_out(scope: Scope, row: RecordBase, common: dict[str, Any]) -> CodeLin
         host=row.host,
         licence=row.licence,
         language=row.language,
-        project=_target(scope, row, "project"),
-        product=_target(scope, row, "product"),
+        project=_target(urls, row, related, "project"),
+        product=_target(urls, row, related, "product"),
     )
 
 

@@ -24,7 +24,21 @@ GSS_PATTERN = re.compile(r"^[ENSW][0-9]{8}$")
 
 
 def find_council(session: Session, key: str) -> Council | None:
-    """A council by GSS code, former GSS code, slug or register code (case-insensitive)."""
+    """A council by GSS code, former GSS code, slug or register code (case-insensitive).
+
+    Councils found are remembered for the rest of the transaction (a batch names the same ones
+    over and over); misses are not, since a council may be created later in it.
+    """
+    found: dict[str, Council] = session.info.setdefault("councils_by_key", {})
+    if key not in found:
+        council = _find_council(session, key)
+        if council is None:
+            return None
+        found[key] = council
+    return found[key]
+
+
+def _find_council(session: Session, key: str) -> Council | None:
     key = key.strip()
     if GSS_PATTERN.match(key.upper()):
         code = key.upper()

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from pipeline.schemas.records import FindingIn, FindingOut
 from pipeline.services.councils import council_ref
 from pipeline.services.kinds import RecordKind, common_in, council_keys
 from pipeline.services.problems import Problems
-from pipeline.services.registry import Scope
+from pipeline.services.registry import Scope, Urls
+from pipeline.services.related import Related, linked_refs
 from pipeline.services.relations import (
-    councils_of,
-    links_from,
-    refs_by_id,
     set_councils,
     set_links,
 )
 from pipeline.storage.models import Finding, RecordBase
+from pipeline.vocab import ResearchMethod
 
 
 def _apply(scope: Scope, row: RecordBase, data: Any, problems: Problems) -> None:
@@ -30,18 +29,16 @@ def _apply(scope: Scope, row: RecordBase, data: Any, problems: Problems) -> None
     set_councils(scope.session, "finding", row.id, contributors)
 
 
-def _build_out(scope: Scope, row: RecordBase, common: dict[str, Any]) -> FindingOut:
+def _build_out(urls: Urls, row: RecordBase, common: dict[str, Any], related: Related) -> FindingOut:
     assert isinstance(row, Finding)
-    session, urls = scope.session, scope.urls
-    project_ids = [lk.target_id for lk in links_from(session, "finding", row.id, "project")]
     return FindingOut(
         **common,
-        method=row.method,  # type: ignore[arg-type]
+        method=cast(ResearchMethod, row.method),
         findings=row.findings,
         research_date=row.research_date,
         report_url=row.report_url,
-        projects=refs_by_id(session, "project", project_ids, urls),
-        councils=[council_ref(c, urls) for c, _ in councils_of(session, "finding", row.id)],
+        projects=linked_refs(related, urls, row.id, "project"),
+        councils=[council_ref(c, urls) for c, _ in related.councils_of(row.id)],
     )
 
 

@@ -13,12 +13,13 @@ from sqlmodel import Session, col, select
 from pipeline.schemas.common import CouncilRef, Input, Output
 from pipeline.services.councils import council_ref
 from pipeline.services.problems import Problems
-from pipeline.services.registry import Scope
-from pipeline.services.relations import labels_for, normalise_tag, set_labels, unique
-from pipeline.storage.models import Council, RecordBase
+from pipeline.services.registry import Scope, Urls
+from pipeline.services.related import Related
+from pipeline.services.relations import normalise_tag, set_labels, unique
+from pipeline.storage.models import RecordBase
 
 Apply = Callable[[Scope, RecordBase, Any, Problems], None]
-BuildOut = Callable[[Scope, RecordBase, dict[str, Any]], Output]
+BuildOut = Callable[[Urls, RecordBase, dict[str, Any], Related], Output]
 ToIn = Callable[[dict[str, Any]], dict[str, Any]]
 
 
@@ -74,25 +75,22 @@ def _check_external_id(
         problems.add("external_id", f"This council already has a {kind.name} with id '{external_id}'.")
 
 
-def common_out(scope: Scope, kind: RecordKind, row: RecordBase) -> dict[str, Any]:
+def common_out(urls: Urls, kind: RecordKind, row: RecordBase, related: Related) -> dict[str, Any]:
     """Output fields every record has, plus its owner under the type's owner field name."""
-    labels = labels_for(scope.session, kind.name, [row.id]).get(row.id, {})
-    owner = scope.session.get(Council, row.owner_council_id)
-    assert owner is not None
     return {
         "id": row.id,
         "slug": row.slug,
         "title": row.title,
         "summary": row.summary,
-        "service_areas": list(labels.get("service_area", [])),
-        "tags": list(labels.get("tag", [])),
+        "service_areas": related.label(row.id, "service_area"),
+        "tags": related.label(row.id, "tag"),
         "external_id": row.external_id,
         "created_at": row.created_at,
         "updated_at": row.updated_at,
         "version": row.version,
-        "url": scope.urls.api(kind.name, row.slug),
-        "html_url": scope.urls.page(kind.name, row.slug),
-        kind.owner_field: council_ref(owner, scope.urls),
+        "url": urls.api(kind.name, row.slug),
+        "html_url": urls.page(kind.name, row.slug),
+        kind.owner_field: council_ref(related.councils[row.owner_council_id], urls),
     }
 
 

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from pipeline.schemas.common import LinkedRecord
 from pipeline.schemas.records import ProductIn, ProductOut
 from pipeline.services.councils import council_ref
 from pipeline.services.kinds import RecordKind, common_in, council_keys
 from pipeline.services.problems import Problems
-from pipeline.services.registry import Scope
+from pipeline.services.registry import Scope, Urls
+from pipeline.services.related import Related, linking_refs
 from pipeline.services.relations import (
-    councils_of,
-    links_to,
     record_ref,
-    refs_by_id,
     set_councils,
 )
-from pipeline.storage.models import Product, Project, RecordBase
+from pipeline.storage.models import Product, RecordBase
+from pipeline.vocab import DevelopmentStatus, Maintenance, ProductKind
 
 
 def _apply(scope: Scope, row: RecordBase, data: Any, problems: Problems) -> None:
@@ -32,28 +31,26 @@ def _apply(scope: Scope, row: RecordBase, data: Any, problems: Problems) -> None
     set_councils(scope.session, "product", row.id, users)
 
 
-def _build_out(scope: Scope, row: RecordBase, common: dict[str, Any]) -> ProductOut:
+def _build_out(urls: Urls, row: RecordBase, common: dict[str, Any], related: Related) -> ProductOut:
     assert isinstance(row, Product)
-    session, urls = scope.session, scope.urls
-    projects = []
-    for link in links_to(session, "product", row.id, "project"):
-        project = session.get(Project, link.source_id)
-        if project is not None:
-            projects.append(LinkedRecord(relation=link.relation, record=record_ref("project", project, urls)))
-    code_ids = [lk.source_id for lk in links_to(session, "product", row.id, "code-link")]
+    projects = [
+        LinkedRecord(relation=link.relation, record=record_ref("project", project, urls))
+        for link in related.links_to(row.id, "project")
+        if (project := related.record("project", link.source_id)) is not None
+    ]
     return ProductOut(
         **common,
-        kind=row.kind,  # type: ignore[arg-type]
+        kind=cast(ProductKind, row.kind),
         licence=row.licence,
-        development_status=row.development_status,  # type: ignore[arg-type]
-        maintenance=row.maintenance,  # type: ignore[arg-type]
+        development_status=cast(DevelopmentStatus, row.development_status),
+        maintenance=cast(Maintenance, row.maintenance),
         repository_url=row.repository_url,
         documentation_url=row.documentation_url,
         website_url=row.website_url,
         is_based_on=list(row.is_based_on),
-        used_by=[council_ref(c, urls) for c, _ in councils_of(session, "product", row.id)],
+        used_by=[council_ref(c, urls) for c, _ in related.councils_of(row.id)],
         projects=projects,
-        code_links=refs_by_id(session, "code-link", code_ids, urls),
+        code_links=linking_refs(related, urls, row.id, "code-link"),
     )
 
 

@@ -12,20 +12,16 @@ from pipeline.schemas.records import FundingOut, PartnerOut, ProjectIn, ProjectO
 from pipeline.services.councils import council_ref
 from pipeline.services.kinds import RecordKind, common_in, ref_key
 from pipeline.services.problems import Problems
-from pipeline.services.registry import Scope
+from pipeline.services.registry import Scope, Urls
+from pipeline.services.related import Related, linking_refs
 from pipeline.services.relations import (
-    councils_of,
-    labels_for,
-    links_from,
-    links_to,
     record_ref,
-    refs_by_id,
     set_councils,
     set_labels,
     set_links,
 )
-from pipeline.storage.models import Council, Product, Project, RecordBase
-from pipeline.vocab import PartnerRole
+from pipeline.storage.models import Council, Project, RecordBase
+from pipeline.vocab import PartnerRole, Phase
 
 
 def check_dates(start: Any, end: Any, problems: Problems, end_field: str = "end_date") -> None:
@@ -65,21 +61,19 @@ def _apply_products(scope: Scope, row: Project, data: ProjectIn, problems: Probl
     set_links(scope.session, "project", row.id, "product", links)
 
 
-def _build_out(scope: Scope, row: RecordBase, common: dict[str, Any]) -> ProjectOut:
+def _build_out(urls: Urls, row: RecordBase, common: dict[str, Any], related: Related) -> ProjectOut:
     assert isinstance(row, Project)
-    session, urls = scope.session, scope.urls
-    labels = labels_for(session, "project", [row.id]).get(row.id, {})
-    products = []
-    for link in links_from(session, "project", row.id, "product"):
-        product = session.get(Product, link.target_id)
-        if product is not None:
-            products.append(LinkedRecord(relation=link.relation, record=record_ref("product", product, urls)))
+    products = [
+        LinkedRecord(relation=link.relation, record=record_ref("product", product, urls))
+        for link in related.links_from(row.id, "product")
+        if (product := related.record("product", link.target_id)) is not None
+    ]
     return ProjectOut(
         **common,
         problem=row.problem,
         approach=row.approach,
-        phase=row.phase,  # type: ignore[arg-type]
-        collaboration=list(labels.get("collaboration", [])),
+        phase=cast(Phase, row.phase),
+        collaboration=related.label(row.id, "collaboration"),
         help_wanted=row.help_wanted,
         start_date=row.start_date,
         end_date=row.end_date,
@@ -88,18 +82,11 @@ def _build_out(scope: Scope, row: RecordBase, common: dict[str, Any]) -> Project
         website_url=row.website_url,
         partners=[
             PartnerOut(council=council_ref(c, urls), role=cast(PartnerRole, role))
-            for c, role in councils_of(session, "project", row.id)
+            for c, role in related.councils_of(row.id)
         ],
         products=products,
-        findings=refs_by_id(
-            session, "finding", [lk.source_id for lk in links_to(session, "project", row.id, "finding")], urls
-        ),
-        code_links=refs_by_id(
-            session,
-            "code-link",
-            [lk.source_id for lk in links_to(session, "project", row.id, "code-link")],
-            urls,
-        ),
+        findings=linking_refs(related, urls, row.id, "finding"),
+        code_links=linking_refs(related, urls, row.id, "code-link"),
         last_confirmed_at=row.last_confirmed_at,
     )
 

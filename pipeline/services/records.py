@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -15,11 +15,12 @@ from pipeline.schemas.common import Input, Output
 from pipeline.services.actors import Actor, require_council_member, require_writer
 from pipeline.services.changelog import append_change, utcnow
 from pipeline.services.councils import resolve_council
-from pipeline.services.kinds import RecordKind, apply_common
+from pipeline.services.kinds import RecordKind, apply_common, common_out
 from pipeline.services.merge_patch import merge_patch
 from pipeline.services.problems import Problems
 from pipeline.services.registry import Registry, Scope
-from pipeline.services.relations import drop_links_touching, find_record
+from pipeline.services.related import load_related
+from pipeline.services.relations import FRESH, drop_links_touching, find_record
 from pipeline.services.slugs import unique_slug
 from pipeline.services.validation import convert_input
 from pipeline.storage.models import Council, RecordBase, RecordLink
@@ -38,18 +39,28 @@ def if_match_ok(if_match: str | None, current: str) -> bool:
     return current in tags
 
 
+def build_outs(scope: Scope, kind: RecordKind, rows: Sequence[RecordBase]) -> list[Output]:
+    """Records as the API shows them; what they point at is loaded once for all of them."""
+    related = load_related(scope.session, kind.name, rows)
+    return [
+        kind.build_out(scope.urls, row, common_out(scope.urls, kind, row, related), related) for row in rows
+    ]
+
+
 def build_out(scope: Scope, kind: RecordKind, row: RecordBase) -> Output:
-    from pipeline.services.kinds import common_out
-
-    return kind.build_out(scope, row, common_out(scope, kind, row))
+    return build_outs(scope, kind, [row])[0]
 
 
-def snapshot(scope: Scope, kind: RecordKind, row: RecordBase) -> dict[str, Any]:
-    """The record's own state as JSON-ready data: what the change log stores."""
-    data: dict[str, Any] = msgspec.to_builtins(build_out(scope, kind, row))
+def state_of(kind: RecordKind, out: Output) -> dict[str, Any]:
+    """A record's own state as JSON-ready data (what the change log stores): no reverse links."""
+    data: dict[str, Any] = msgspec.to_builtins(out)
     for name in kind.reverse_fields:
         data.pop(name, None)
     return data
+
+
+def snapshot(scope: Scope, kind: RecordKind, row: RecordBase) -> dict[str, Any]:
+    return state_of(kind, build_out(scope, kind, row))
 
 
 def get_record(registry: Registry, kind: RecordKind, key: str) -> Output:
@@ -86,11 +97,17 @@ def create_in(scope: Scope, actor: Actor, kind: RecordKind, data: Input) -> Outp
         version=1,
     )
     kind.on_create(row, now)
-    _apply(scope, kind, row, data)
+    fresh: set[str] = session.info.setdefault(FRESH, set())
+    fresh.add(row.id)
+    try:
+        _apply(scope, kind, row, data)
+    finally:
+        fresh.discard(row.id)
     session.add(row)
     session.flush()
-    _log(scope, actor, kind, row, "create", None)
-    return build_out(scope, kind, row)
+    out = build_out(scope, kind, row)
+    _log(scope, actor, kind, row, "create", None, state_of(kind, out))
+    return out
 
 
 @contextmanager
@@ -149,7 +166,7 @@ def delete_record(
         drop_links_touching(scope.session, kind.name, row.id)
         scope.session.delete(row)
         scope.session.flush()
-        _log(scope, actor, kind, row, "delete", before, deleted=True)
+        _log(scope, actor, kind, row, "delete", before, None)
         for dep_kind, dep_row, dep_before in dependents:
             _finish_update(scope, actor, dep_kind, dep_row, dep_before)
 
@@ -187,8 +204,9 @@ def _finish_update(
     row.updated_at = utcnow()
     scope.session.add(row)
     scope.session.flush()
-    _log(scope, actor, kind, row, "update", before)
-    return build_out(scope, kind, row)
+    out = build_out(scope, kind, row)
+    _log(scope, actor, kind, row, "update", before, state_of(kind, out))
+    return out
 
 
 def _log(
@@ -198,9 +216,9 @@ def _log(
     row: RecordBase,
     operation: str,
     before: dict[str, Any] | None,
-    *,
-    deleted: bool = False,
+    after: dict[str, Any] | None,
 ) -> None:
+    """Append the change (after=None for a delete) and remember its sequence number."""
     change = append_change(
         scope.session,
         actor,
@@ -209,8 +227,8 @@ def _log(
         operation=operation,
         council_id=row.owner_council_id,
         before=before,
-        after=None if deleted else snapshot(scope, kind, row),
-        version=row.version + 1 if deleted else row.version,
+        after=after,
+        version=row.version + 1 if after is None else row.version,
     )
     scope.last_seq = change.seq or scope.last_seq
 

@@ -55,7 +55,8 @@ class Registry:
 
         Past the bound the write has still succeeded; the index catches up on its own.
         """
-        if seq and not self.search.wait_for(seq, self.settings.index_wait_seconds):
+        wait = self.settings.index_wait_seconds
+        if seq and not self.search.wait_for(seq, wait) and wait > 0:
             log.warning("search index is behind change %d after %.1fs", seq, self.settings.index_wait_seconds)
 
     @contextmanager

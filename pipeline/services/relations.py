@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import cast
 
-from sqlalchemy import delete, or_
+from sqlalchemy import delete, insert, or_
 from sqlmodel import Session, col, select
 
 from pipeline.errors import Invalid
@@ -24,6 +24,12 @@ from pipeline.storage.models import (
 from pipeline.vocab import RecordType
 
 LabelMap = dict[str, dict[str, list[str]]]
+FRESH = "fresh_records"
+
+
+def is_fresh(session: Session, record_id: str) -> bool:
+    """Whether the record is being created in this transaction (so it has no relations yet)."""
+    return record_id in session.info.get(FRESH, ())
 
 
 def normalise_tag(tag: str) -> str:
@@ -37,6 +43,18 @@ def unique(values: Iterable[str]) -> list[str]:
 
 
 def set_labels(session: Session, record_type: str, record_id: str, kind: str, values: Sequence[str]) -> None:
+    """Replace one kind of label on a record (Core inserts: no ORM objects per label)."""
+    if not is_fresh(session, record_id):
+        _delete_labels(session, record_type, record_id, kind)
+    rows = [
+        {"record_type": record_type, "record_id": record_id, "kind": kind, "value": value, "position": n}
+        for n, value in enumerate(unique(values))
+    ]
+    if rows:
+        session.execute(insert(RecordLabel), rows)
+
+
+def _delete_labels(session: Session, record_type: str, record_id: str, kind: str) -> None:
     session.execute(
         delete(RecordLabel).where(
             col(RecordLabel.record_type) == record_type,
@@ -44,12 +62,6 @@ def set_labels(session: Session, record_type: str, record_id: str, kind: str, va
             col(RecordLabel.kind) == kind,
         )
     )
-    for position, value in enumerate(unique(values)):
-        session.add(
-            RecordLabel(
-                record_type=record_type, record_id=record_id, kind=kind, value=value, position=position
-            )
-        )
 
 
 def labels_for(session: Session, record_type: str, record_ids: Sequence[str]) -> LabelMap:
@@ -71,24 +83,27 @@ def set_councils(
     session: Session, record_type: str, record_id: str, entries: Sequence[tuple[Council, str]]
 ) -> None:
     """Replace the councils taking part in a record, each once (the first role given wins)."""
-    session.execute(
-        delete(RecordCouncil).where(
-            col(RecordCouncil.record_type) == record_type, col(RecordCouncil.record_id) == record_id
-        )
-    )
-    session.flush()
-    firsts = {council.id: (council, role) for council, role in reversed(entries)}
-    ordered = [firsts.pop(c.id) for c, _ in entries if c.id in firsts]
-    for position, (council, role) in enumerate(ordered):
-        session.add(
-            RecordCouncil(
-                record_type=record_type,
-                record_id=record_id,
-                council_id=council.id,
-                role=role,
-                position=position,
+    if not is_fresh(session, record_id):
+        session.execute(
+            delete(RecordCouncil).where(
+                col(RecordCouncil.record_type) == record_type, col(RecordCouncil.record_id) == record_id
             )
         )
+    roles: dict[str, str] = {}
+    for council, role in entries:
+        roles.setdefault(council.id, role)
+    rows = [
+        {
+            "record_type": record_type,
+            "record_id": record_id,
+            "council_id": council_id,
+            "role": role,
+            "position": n,
+        }
+        for n, (council_id, role) in enumerate(roles.items())
+    ]
+    if rows:
+        session.execute(insert(RecordCouncil), rows)
 
 
 def councils_of(session: Session, record_type: str, record_id: str) -> list[tuple[Council, str]]:
@@ -109,27 +124,30 @@ def set_links(
     targets: Sequence[tuple[str, str]],
 ) -> None:
     """Replace the links from a record to records of one type, each target once."""
-    session.execute(
-        delete(RecordLink).where(
-            col(RecordLink.source_type) == source_type,
-            col(RecordLink.source_id) == source_id,
-            col(RecordLink.target_type) == target_type,
-        )
-    )
-    session.flush()
-    first_relation = dict(reversed(targets))
-    ordered = [(t, first_relation.pop(t)) for t, _ in targets if t in first_relation]
-    for position, (target_id, relation) in enumerate(ordered):
-        session.add(
-            RecordLink(
-                source_type=source_type,
-                source_id=source_id,
-                target_type=target_type,
-                target_id=target_id,
-                relation=relation,
-                position=position,
+    if not is_fresh(session, source_id):
+        session.execute(
+            delete(RecordLink).where(
+                col(RecordLink.source_type) == source_type,
+                col(RecordLink.source_id) == source_id,
+                col(RecordLink.target_type) == target_type,
             )
         )
+    relations: dict[str, str] = {}
+    for target_id, relation in targets:
+        relations.setdefault(target_id, relation)
+    rows = [
+        {
+            "source_type": source_type,
+            "source_id": source_id,
+            "target_type": target_type,
+            "target_id": target_id,
+            "relation": relation,
+            "position": n,
+        }
+        for n, (target_id, relation) in enumerate(relations.items())
+    ]
+    if rows:
+        session.execute(insert(RecordLink), rows)
 
 
 def links_from(session: Session, source_type: str, source_id: str, target_type: str) -> list[RecordLink]:

@@ -23,9 +23,9 @@ def slugify(text: str) -> str:
 def unique_slug(session: Session, table: type[RecordBase], title: str) -> str:
     """A slug for `title` not yet used in `table`, adding -2, -3... when needed."""
     base = slugify(title)
-    taken = set(session.exec(select(table.slug).where(col(table.slug).startswith(base))))
-    if base not in taken:
-        return base
+    if session.exec(select(table.id).where(col(table.slug) == base)).first() is None:
+        return base  # the common case: one indexed lookup
+    taken = set(session.exec(select(table.slug).where(col(table.slug).like(f"{base}-%"))))
     n = 2
     while f"{base}-{n}" in taken:
         n += 1

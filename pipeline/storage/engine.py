@@ -60,7 +60,8 @@ def write_session(engine: Engine) -> Iterator[Session]:
     the log never sees sequence N+1 before N.
     """
     bound = engine.execution_options(pipeline_write=True)
-    with Session(bound, expire_on_commit=False) as session, session.begin():
+    # No autoflush: writers flush where a later query must see their rows, and nowhere else.
+    with Session(bound, expire_on_commit=False, autoflush=False) as session, session.begin():
         if not is_sqlite(engine):
             session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK_KEY})
         yield session
