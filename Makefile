@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 ASSETS := web/static/vendor/.installed
 SWAGGER := web/node_modules/swagger-ui-dist
 
-.PHONY: help install run serve db seed test test-sqlite test-postgres lint typecheck schemas clean
+.PHONY: help install run serve db seed test test-sqlite test-postgres lint typecheck schemas bench-search clean
 
 help: ## List the commands
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -58,6 +58,9 @@ test: lint typecheck test-sqlite test-postgres ## Lint, type-check, and the whol
 
 schemas: install ## Regenerate the published JSON Schemas in schemas/
 	$(BIN)/python -m pipeline.schemas.publish schemas
+
+bench-search: install ## Search benchmark at 10,000 and 100,000 records (slow; reuses var/bench/)
+	$(BIN)/python bench/search_bench.py --records 10000 --records 100000
 
 clean: ## Remove the virtualenv, installed web assets and local data
 	rm -rf $(VENV) web/node_modules web/static/vendor var

@@ -59,8 +59,8 @@ def test_updating_one_record_twelve_times_leaves_one_document(
         assert search(client, q="twelve")["total"] == 1, n
         assert search(client, q=f"r{n:02d}")["total"] == 1, n
         assert search(client, q=f"r{n - 1:02d}")["total"] == 0, n
-    searcher = registry.search.store.searcher()
-    assert len(list(searcher.documents(id=record["id"]))) == 1
+    with registry.search.store.reading() as searcher:
+        assert len(list(searcher.documents(id=record["id"]))) == 1
 
 
 def test_snippets_mark_matches_and_escape_everything_else(

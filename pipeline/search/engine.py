@@ -1,4 +1,4 @@
-"""This process's search engine: the index store, the column cache and the indexing duty."""
+"""This process's search engine: the index store, the facet arrays and the indexing duty."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from pipeline.search.columns import ColumnCache
 from pipeline.search.executor import RawResults, execute
+from pipeline.search.facet_arrays import FacetArrayCache, segment_key
 from pipeline.search.indexer import catch_up, rebuild
+from pipeline.search.postings import Matcher, PostingCache
 from pipeline.search.query import SearchPlan
 from pipeline.search.store import IndexStore
 
@@ -29,9 +30,10 @@ class SearchEngine:
     def __init__(self, root: Path, engine: Engine) -> None:
         self.store = IndexStore(root)
         self.engine = engine
-        self.columns = ColumnCache()
+        self.facets = FacetArrayCache()
+        self.postings = PostingCache()
+        self._matcher: tuple[Any, Matcher] | None = None
         self._apply = threading.Lock()
-        self._search = threading.Lock()
         self._stop = threading.Event()
         self._follower: threading.Thread | None = None
 
@@ -44,8 +46,7 @@ class SearchEngine:
             self._apply.release()
 
     def applied_seq(self) -> int:
-        with self._search:
-            return self.store.applied_seq()
+        return self.store.applied_seq()
 
     def wait_for(self, seq: int, timeout: float) -> bool:
         """Until the index has applied change `seq` (True), or `timeout` seconds pass (False)."""
@@ -63,9 +64,17 @@ class SearchEngine:
             time.sleep(0.02)
 
     def run(self, plan: SearchPlan, raw_q: str) -> RawResults:
-        with self._search:
-            searcher = self.store.searcher()
-            return execute(searcher, self.columns.for_searcher(searcher), plan, raw_q)
+        with self.store.reading() as searcher:
+            return execute(
+                searcher, self.facets.for_searcher(searcher), self._matcher_for(searcher), plan, raw_q
+            )
+
+    def _matcher_for(self, searcher: Any) -> Matcher:
+        leaves = searcher.reader().leaf_readers()
+        key = (id(searcher), tuple(segment_key(leaf) for leaf, _ in leaves))
+        if self._matcher is None or self._matcher[0] != key:
+            self._matcher = (key, Matcher(searcher, self.postings, [segment_key(leaf) for leaf, _ in leaves]))
+        return self._matcher[1]
 
     def rebuild(self, progress: Any = None) -> int:
         return rebuild(self.store, self.engine, progress)
@@ -90,5 +99,4 @@ class SearchEngine:
         if self._follower is not None:
             self._follower.join(timeout=5)
             self._follower = None
-        with self._search:
-            self.store.close()
+        self.store.close()

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
 from html import escape
 from typing import Any
 
+import numpy as np
 from whoosh import highlight
 from whoosh import query as wq
 
 from pipeline.errors import Invalid
-from pipeline.search.columns import Columns
+from pipeline.search.facet_arrays import FacetArrays, Mask
 from pipeline.search.fields import FACET_NAMES, META_ID
+from pipeline.search.postings import Matcher
 from pipeline.search.query import SearchPlan, expansion_terms
 
 MAX_EXPANSIONS = 1000
@@ -35,15 +36,22 @@ class RawResults:
     suggestion: str | None
 
 
-def execute(searcher: Any, columns: Columns, plan: SearchPlan, raw_q: str) -> RawResults:
+def execute(searcher: Any, arrays: FacetArrays, matcher: Matcher, plan: SearchPlan, raw_q: str) -> RawResults:
     _bound_expansions(searcher, plan.text)
-    matched = _matching(searcher, plan)
-    allowed = {name: columns.docs_with(name, values) for name, values in plan.filters.items()}
+    matched = _matching(matcher, plan)
+    allowed = {
+        name: arrays.facets[name].mask_for(values, arrays.size) for name, values in plan.filters.items()
+    }
     final = _intersect(matched, allowed.values())
-    facets = {name: _facet_counts(columns, name, matched, allowed) for name in FACET_NAMES}
-    hits = _page(searcher, plan, final)
-    suggestion = _suggestion(searcher, plan, raw_q, len(final))
-    return RawResults(total=len(final), hits=hits, facets=facets, suggestion=suggestion)
+    facets = {name: _facet_counts(arrays, name, matched, allowed) for name in FACET_NAMES}
+    total = int(final.sum())
+    narrowed = bool(plan.filters or plan.updated_after or plan.updated_before)
+    if total and not plan.has_text and plan.sort == "updated":
+        hits = _newest(searcher, arrays, plan, final)
+    else:
+        hits = _page(searcher, plan, final if narrowed else None) if total else []
+    suggestion = _suggestion(searcher, plan, raw_q, total)
+    return RawResults(total=total, hits=hits, facets=facets, suggestion=suggestion)
 
 
 def _bound_expansions(searcher: Any, text: wq.Query) -> None:
@@ -55,7 +63,7 @@ def _bound_expansions(searcher: Any, text: wq.Query) -> None:
                 raise Invalid.one("q", f"'{pattern}' matches too many words; add more letters before the *.")
 
 
-def _matching(searcher: Any, plan: SearchPlan) -> set[int]:
+def _matching(matcher: Matcher, plan: SearchPlan) -> Mask:
     """Documents matching the text and the date range (facet filters are applied separately)."""
     parts: list[wq.Query] = [plan.text]
     if plan.updated_after or plan.updated_before:
@@ -63,35 +71,38 @@ def _matching(searcher: Any, plan: SearchPlan) -> set[int]:
         end = plan.updated_before.astimezone(UTC).replace(tzinfo=None) if plan.updated_before else None
         parts.append(wq.DateRange("updated", start, end))
     combined = parts[0] if len(parts) == 1 else wq.And(parts)
-    docs = set(searcher.docs_for_query(combined))
-    meta = searcher.document_number(id=META_ID)
-    docs.discard(meta)
-    return docs
+    mask: Mask = matcher.mask(combined)
+    meta = matcher.searcher.document_number(id=META_ID)
+    if meta is not None:
+        mask[meta] = False
+    return mask
 
 
-def _intersect(base: set[int], others: Any) -> set[int]:
-    result = set(base)
-    for docs in others:
-        result &= docs
+def _intersect(base: Mask, others: Any) -> Mask:
+    result = base.copy()
+    for mask in others:
+        result &= mask
     return result
 
 
 def _facet_counts(
-    columns: Columns, name: str, matched: set[int], allowed: dict[str, set[int]]
+    arrays: FacetArrays, name: str, matched: Mask, allowed: dict[str, Mask]
 ) -> list[tuple[str, int]]:
     """Counts of one facet's values for the query and every *other* filter (so choices stay visible)."""
     docs = _intersect(matched, (v for k, v in allowed.items() if k != name))
-    counts: Counter[str] = columns.count(name, docs)
-    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    ranked = sorted(arrays.facets[name].count(docs), key=lambda item: (-item[1], item[0]))
     limit = TOP_VALUES.get(name)
     return ranked[:limit] if limit else ranked
 
 
-def _page(searcher: Any, plan: SearchPlan, final: set[int]) -> list[Hit]:
-    if not final:
-        return []
+def _page(searcher: Any, plan: SearchPlan, final: Mask | None) -> list[Hit]:
+    """The requested page. Without filters Whoosh ranks on its own (and skips low-scoring blocks)."""
     limit = plan.page * plan.per_page
-    options: dict[str, Any] = {"filter": final, "limit": limit, "terms": plan.has_text}
+    options: dict[str, Any] = {"limit": limit, "terms": plan.has_text}
+    if final is not None:
+        options["filter"] = set(np.flatnonzero(final).tolist())
+    else:
+        options["mask"] = wq.Term("id", META_ID)  # the index's position marker is not a record
     if plan.sort == "updated":
         options.update(sortedby="updated", reverse=True)
     elif plan.sort == "title":
@@ -103,14 +114,25 @@ def _page(searcher: Any, plan: SearchPlan, final: set[int]) -> list[Hit]:
     return [Hit(dict(hit.fields()), _snippet(hit, plan.has_text)) for hit in results[start:limit]]
 
 
+def _newest(searcher: Any, arrays: FacetArrays, plan: SearchPlan, final: Mask) -> list[Hit]:
+    """Without words, newest first straight from the cached column (no scoring, no sorting in Whoosh)."""
+    start = (plan.page - 1) * plan.per_page
+    docs = arrays.newest(final, start, start + plan.per_page)
+    return [Hit(dict(fields), _plain_snippet(fields)) for fields in map(searcher.stored_fields, docs)]
+
+
+def _plain_snippet(fields: dict[str, Any]) -> str:
+    content = " ".join(str(fields.get("content", "")).split())
+    return escape(content[:SNIPPET_CHARS] + ("…" if len(content) > SNIPPET_CHARS else ""))
+
+
 def _snippet(hit: Any, has_text: bool) -> str:
     """Highlighted text around the matches, HTML-escaped except for the <mark> tags."""
     if has_text:
         marked = hit.highlights("content", top=2) or hit.highlights("title")
         if marked:
             return " ".join(str(marked).split())
-    content = " ".join(str(hit.get("content", "")).split())
-    return escape(content[:SNIPPET_CHARS] + ("…" if len(content) > SNIPPET_CHARS else ""))
+    return _plain_snippet(dict(hit.fields()))
 
 
 def _suggestion(searcher: Any, plan: SearchPlan, raw_q: str, total: int) -> str | None:
@@ -121,7 +143,3 @@ def _suggestion(searcher: Any, plan: SearchPlan, raw_q: str, total: int) -> str 
     if corrected.query == plan.text or corrected.string.strip().lower() == raw_q.strip().lower():
         return None
     return str(corrected.string)
-
-
-def as_datetime(value: Any) -> datetime:
-    return value.replace(tzinfo=UTC) if isinstance(value, datetime) else datetime.now(UTC)

@@ -82,20 +82,30 @@ class IndexStore:
             return self._index
 
     def searcher(self) -> Any:
-        """The long-lived searcher, refreshed when the index has changed since it was opened."""
+        """The long-lived searcher, refreshed when the index has changed since it was opened.
+
+        Call it inside `reading()` whenever the searcher is then used: refreshing closes the
+        previous searcher, so use and refresh must not overlap.
+        """
         with self._guard:
             index = self.index()
             if self._searcher is None:
                 self._searcher = index.searcher()
             elif not self._searcher.up_to_date():
-                self._searcher = self._searcher.refresh()
+                self._searcher = self._searcher.refresh()  # closes the old searcher
             return self._searcher
+
+    @contextmanager
+    def reading(self) -> Iterator[Any]:
+        """The current searcher, held so that no other thread refreshes (closes) it meanwhile."""
+        with self._guard:
+            yield self.searcher()
 
     def applied_seq(self) -> int:
         """The last change-log sequence number the current index has applied."""
-        searcher = self.searcher()
-        meta = searcher.document(id=META_ID)
-        return int(meta["applied_seq"]) if meta else 0
+        with self.reading() as searcher:
+            meta = searcher.document(id=META_ID)
+            return int(meta["applied_seq"]) if meta else 0
 
     @contextmanager
     def writer(self) -> Iterator[Any]:

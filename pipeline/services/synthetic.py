@@ -98,7 +98,9 @@ def _areas_and_tags(rng: random.Random) -> tuple[str, list[str], list[str]]:
 def make_project(rng: random.Random, n: int, vocab: Vocabulary) -> ProjectIn:
     area, areas, tags = _areas_and_tags(rng)
     lead = rng.choice(vocab.councils)
-    partners = [c for c in rng.sample(vocab.councils, rng.randint(0, 3)) if c != lead]
+    partners = [
+        c for c in rng.sample(vocab.councils, rng.randint(0, min(3, len(vocab.councils)))) if c != lead
+    ]
     return ProjectIn(
         title=f"{rng.choice(VERBS)} {rng.choice(TOPICS[area])} ({n})",
         summary=_paragraph(rng, area, rng.randint(1, 3)),
@@ -120,7 +122,7 @@ def make_product(rng: random.Random, n: int, vocab: Vocabulary) -> ProductIn:
         council=rng.choice(vocab.councils),
         kind=rng.choice(["service", "api", "component", "platform", "tool"]),
         licence=rng.choice(["MIT", "GPL-3.0-or-later", "Apache-2.0", "OGL-UK-3.0"]),
-        used_by=rng.sample(vocab.councils, rng.randint(0, 4)),
+        used_by=rng.sample(vocab.councils, rng.randint(0, min(4, len(vocab.councils)))),
         service_areas=areas,  # type: ignore[arg-type]
         tags=tags,
     )

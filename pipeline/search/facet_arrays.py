@@ -1,0 +1,146 @@
+"""Per-document facet values as NumPy arrays: exact facet counts without Whoosh collectors.
+
+Each facet is held as two parallel arrays of (document, value id) entries, plus each value's
+documents. Filters become boolean masks over documents, and a facet's counts for any set of
+documents are one `bincount` over the entries whose document is in the set. Whoosh segments
+are immutable (deletions aside), so each segment is read once and reused across searcher
+refreshes; deleted documents never reach the counts because counting starts from the
+documents a query matched.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from pipeline.search.fields import FACET_NAMES
+
+IntArray = npt.NDArray[np.int64]
+Mask = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class SegmentFacet:
+    """One facet of one segment, in the segment's own document numbers."""
+
+    docs: IntArray
+    values: list[str]
+    value_ids: IntArray
+
+
+def read_updated(reader: Any) -> npt.NDArray[np.uint64]:
+    """The segment's `updated` sort column as raw, order-preserving integers."""
+    if "updated" not in reader.schema or not reader.has_column("updated"):
+        return np.zeros(reader.doc_count_all(), dtype=np.uint64)
+    return np.asarray(list(reader.column_reader("updated", translate=False)), dtype=np.uint64)
+
+
+def read_segment(reader: Any) -> dict[str, SegmentFacet]:
+    facets = {}
+    indexed = set(reader.indexed_field_names())
+    for name in FACET_NAMES:
+        docs: list[int] = []
+        ids: list[int] = []
+        values: list[str] = []
+        if name in indexed:
+            for term in reader.lexicon(name):
+                postings = reader.postings(name, term).all_ids()
+                before = len(docs)
+                docs.extend(postings)
+                ids.extend([len(values)] * (len(docs) - before))
+                values.append(term.decode() if isinstance(term, bytes) else str(term))
+        facets[name] = SegmentFacet(np.asarray(docs, dtype=np.int64), values, np.asarray(ids, dtype=np.int64))
+    return facets
+
+
+@dataclass(frozen=True)
+class FacetArray:
+    """One facet over the whole index, in global document numbers."""
+
+    values: list[str]
+    entry_docs: IntArray
+    entry_values: IntArray
+
+    def mask_for(self, wanted: Iterable[str], size: int) -> Mask:
+        ids = [i for i, value in enumerate(self.values) if value in set(wanted)]
+        mask = np.zeros(size, dtype=bool)
+        if ids:
+            mask[self.entry_docs[np.isin(self.entry_values, ids)]] = True
+        return mask
+
+    def count(self, docs: Mask) -> list[tuple[str, int]]:
+        counts = np.bincount(self.entry_values[docs[self.entry_docs]], minlength=len(self.values))
+        return [(self.values[i], int(counts[i])) for i in np.flatnonzero(counts)]
+
+
+@dataclass(frozen=True)
+class FacetArrays:
+    size: int
+    facets: dict[str, FacetArray]
+    updated: npt.NDArray[np.uint64]
+
+    def newest(self, docs: Mask, start: int, stop: int) -> list[int]:
+        """Documents in the set, newest first (ties by document number), from start to stop."""
+        candidates = np.flatnonzero(docs)
+        descending = np.iinfo(np.uint64).max - self.updated[candidates]  # exact, unlike negating floats
+        order = np.lexsort((candidates, descending))
+        return [int(d) for d in candidates[order[start:stop]]]
+
+
+class FacetArrayCache:
+    """Assembles the index-wide arrays per searcher generation, reading only new segments."""
+
+    def __init__(self) -> None:
+        self._segments: dict[Any, tuple[dict[str, SegmentFacet], npt.NDArray[np.uint64]]] = {}
+        self._assembled: tuple[Any, FacetArrays] | None = None
+        self._lock = threading.Lock()
+
+    def for_searcher(self, searcher: Any) -> FacetArrays:
+        reader = searcher.reader()
+        leaves = reader.leaf_readers()
+        key = tuple((segment_key(leaf), offset) for leaf, offset in leaves)
+        with self._lock:
+            if self._assembled is None or self._assembled[0] != key:
+                self._assembled = (key, self._assemble(leaves, reader.doc_count_all()))
+            return self._assembled[1]
+
+    def _assemble(self, leaves: list[tuple[Any, int]], size: int) -> FacetArrays:
+        live = {}
+        parts: dict[str, list[tuple[SegmentFacet, int]]] = {name: [] for name in FACET_NAMES}
+        updated = []
+        for leaf, offset in leaves:
+            key = segment_key(leaf)
+            segment = self._segments.get(key) or (read_segment(leaf), read_updated(leaf))
+            live[key] = segment
+            for name in FACET_NAMES:
+                parts[name].append((segment[0][name], offset))
+            updated.append(segment[1])
+        self._segments = live
+        column = np.concatenate(updated) if updated else np.zeros(0, dtype=np.uint64)
+        return FacetArrays(size, {name: _merge(pieces) for name, pieces in parts.items()}, column)
+
+
+def _merge(pieces: list[tuple[SegmentFacet, int]]) -> FacetArray:
+    values: dict[str, int] = {}
+    docs, ids = [], []
+    for piece, offset in pieces:
+        remap = np.asarray([values.setdefault(v, len(values)) for v in piece.values], dtype=np.int64)
+        docs.append(piece.docs + offset)
+        ids.append(remap[piece.value_ids] if len(piece.value_ids) else piece.value_ids)
+    entry_docs = np.concatenate(docs) if docs else np.zeros(0, dtype=np.int64)
+    entry_values = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64)
+    return FacetArray(list(values), entry_docs, entry_values)
+
+
+def segment_key(leaf: Any) -> Any:
+    """What identifies a segment's immutable content: its id and document count."""
+    segment = getattr(leaf, "segment", None)
+    if callable(segment):
+        found = segment()
+        return (found.segment_id(), found.doc_count_all())
+    return id(leaf)
