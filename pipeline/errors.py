@@ -69,3 +69,11 @@ class Invalid(DomainError):
     @classmethod
     def one(cls, field_name: str, message: str) -> Invalid:
         return cls([FieldError(field_name, message)])
+
+
+class InvalidQuery(Invalid):
+    """A search that cannot be used as asked (unparseable, unbounded): a bad request."""
+
+    status = 400
+    code = "invalid_query"
+    title = "Search not understood"

@@ -181,7 +181,7 @@ def test_bad_searches_are_4xx_naming_the_parameter(
     client: TestClient[Any], councils: dict[str, str], params: dict[str, Any], field: str
 ) -> None:
     response = client.get("/api/v1/search", params=params)
-    assert 400 <= response.status_code < 500
+    assert response.status_code == 400
     assert field in {e["field"] for e in response.json()["errors"]}
 
 
@@ -191,7 +191,8 @@ def test_huge_prefix_expansions_are_bounded(
     words = " ".join(f"zz{n:04d}" for n in range(1100))
     create(client, "projects", project_body(title="Many words", problem=words), tokens["hackney"])
     response = client.get("/api/v1/search", params={"q": "zz*"})
-    assert response.status_code == 422
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_query"
     assert "too many words" in response.json()["errors"][0]["message"]
 
 

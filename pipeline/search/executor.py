@@ -11,7 +11,7 @@ import numpy as np
 from whoosh import highlight
 from whoosh import query as wq
 
-from pipeline.errors import Invalid
+from pipeline.errors import InvalidQuery
 from pipeline.search.facet_arrays import FacetArrays, Mask
 from pipeline.search.fields import FACET_NAMES, META_ID
 from pipeline.search.postings import Matcher
@@ -60,7 +60,9 @@ def _bound_expansions(searcher: Any, text: wq.Query) -> None:
         prefix = pattern.split("*")[0].split("?")[0]
         for count, _ in enumerate(reader.expand_prefix(field, prefix), start=1):
             if count > MAX_EXPANSIONS:
-                raise Invalid.one("q", f"'{pattern}' matches too many words; add more letters before the *.")
+                raise InvalidQuery.one(
+                    "q", f"'{pattern}' matches too many words; add more letters before the *."
+                )
 
 
 def _matching(matcher: Matcher, plan: SearchPlan) -> Mask:

@@ -10,7 +10,7 @@ from whoosh import query as wq
 from whoosh.qparser import MultifieldParser, OrGroup, PlusMinusPlugin
 from whoosh.qparser.dateparse import DateParserPlugin
 
-from pipeline.errors import Invalid
+from pipeline.errors import InvalidQuery
 from pipeline.search.fields import FACET_NAMES, TEXT_FIELDS, build_schema
 
 MAX_QUERY_TERMS = 40
@@ -59,7 +59,7 @@ def parse_text(text: str) -> wq.Query:
     try:
         parsed = _PARSER.parse(stripped)
     except Exception as exc:
-        raise Invalid.one("q", f"The search could not be understood: {exc}.") from None
+        raise InvalidQuery.one("q", f"The search could not be understood: {exc}.") from None
     if parsed is wq.NullQuery or isinstance(parsed, type(wq.NullQuery)):
         return wq.Every()  # only operators or punctuation: nothing to look for
     _check_bounds(parsed)
@@ -69,14 +69,16 @@ def parse_text(text: str) -> wq.Query:
 def _check_bounds(parsed: wq.Query) -> None:
     leaves = list(parsed.leaves())
     if len(leaves) > MAX_QUERY_TERMS:
-        raise Invalid.one("q", f"Use at most {MAX_QUERY_TERMS} words and phrases in one search.")
+        raise InvalidQuery.one("q", f"Use at most {MAX_QUERY_TERMS} words and phrases in one search.")
     for leaf in leaves:
         if isinstance(leaf, (wq.Prefix, wq.Wildcard)):
             literal = str(leaf.text).split("*")[0].split("?")[0]
             if len(literal) < MIN_PREFIX:
-                raise Invalid.one("q", f"Put at least {MIN_PREFIX} letters before a * in '{leaf.text}*'.")
+                raise InvalidQuery.one(
+                    "q", f"Put at least {MIN_PREFIX} letters before a * in '{leaf.text}*'."
+                )
         if leaf.field() not in (None, *TEXT_FIELDS, *FACET_NAMES):
-            raise Invalid.one("q", f"'{leaf.field()}:' is not a field you can search.")
+            raise InvalidQuery.one("q", f"'{leaf.field()}:' is not a field you can search.")
 
 
 def build_plan(
@@ -93,7 +95,7 @@ def build_plan(
     has_text = not isinstance(text, wq.Every)
     chosen_sort = sort or ("relevance" if has_text else "updated")
     if updated_after and updated_before and updated_before < updated_after:
-        raise Invalid.one("updated_before", "This must be after updated_after.")
+        raise InvalidQuery.one("updated_before", "This must be after updated_after.")
     cleaned = {
         name: tuple(dict.fromkeys(v.strip().lower() for v in values if v.strip()))
         for name, values in filters.items()
