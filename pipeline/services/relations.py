@@ -9,7 +9,6 @@ from typing import cast
 from sqlalchemy import delete, insert, or_
 from sqlmodel import Session, col, select
 
-from pipeline.errors import Invalid
 from pipeline.schemas.common import RecordRef
 from pipeline.services.registry import Urls
 from pipeline.services.slugs import MAX_SLUG
@@ -106,16 +105,6 @@ def set_councils(
         session.execute(insert(RecordCouncil), rows)
 
 
-def councils_of(session: Session, record_type: str, record_id: str) -> list[tuple[Council, str]]:
-    query = (
-        select(Council, RecordCouncil.role)
-        .join(RecordCouncil, col(RecordCouncil.council_id) == Council.id)
-        .where(RecordCouncil.record_type == record_type, RecordCouncil.record_id == record_id)
-        .order_by(col(RecordCouncil.position))
-    )
-    return [(council, role) for council, role in session.exec(query)]
-
-
 def set_links(
     session: Session,
     source_type: str,
@@ -150,26 +139,6 @@ def set_links(
         session.execute(insert(RecordLink), rows)
 
 
-def links_from(session: Session, source_type: str, source_id: str, target_type: str) -> list[RecordLink]:
-    query = (
-        select(RecordLink)
-        .where(RecordLink.source_type == source_type, RecordLink.source_id == source_id)
-        .where(RecordLink.target_type == target_type)
-        .order_by(col(RecordLink.position))
-    )
-    return list(session.exec(query))
-
-
-def links_to(session: Session, target_type: str, target_id: str, source_type: str) -> list[RecordLink]:
-    query = (
-        select(RecordLink)
-        .where(RecordLink.target_type == target_type, RecordLink.target_id == target_id)
-        .where(RecordLink.source_type == source_type)
-        .order_by(col(RecordLink.source_id))
-    )
-    return list(session.exec(query))
-
-
 def drop_links_touching(session: Session, record_type: str, record_id: str) -> None:
     session.execute(
         delete(RecordLink).where(
@@ -199,13 +168,6 @@ def find_record(session: Session, record_type: str, key: str) -> RecordBase | No
     return session.exec(select(table).where(or_(col(table.id) == key, col(table.slug) == key))).first()
 
 
-def resolve_record(session: Session, record_type: str, key: str, field: str) -> RecordBase:
-    record = find_record(session, record_type, key)
-    if record is None:
-        raise Invalid.one(field, f"No {record_type.replace('-', ' ')} is known by '{key}'.")
-    return record
-
-
 def record_ref(record_type: str, record: RecordBase, urls: Urls) -> RecordRef:
     return RecordRef(
         type=cast(RecordType, record_type),
@@ -214,12 +176,3 @@ def record_ref(record_type: str, record: RecordBase, urls: Urls) -> RecordRef:
         title=record.title,
         url=urls.api(record_type, record.slug),
     )
-
-
-def refs_by_id(session: Session, record_type: str, ids: Sequence[str], urls: Urls) -> list[RecordRef]:
-    """References to records of one type, in the order of `ids`, skipping any that are gone."""
-    if not ids:
-        return []
-    table = RECORD_TABLES[record_type]
-    rows = {r.id: r for r in session.exec(select(table).where(col(table.id).in_(ids)))}
-    return [record_ref(record_type, rows[i], urls) for i in ids if i in rows]
