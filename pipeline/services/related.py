@@ -121,19 +121,18 @@ def _load_linked_records(session: Session, related: Related) -> None:
 
 def linked_refs(related: Related, urls: Urls, record_id: str, target_type: str) -> list[RecordRef]:
     """References to the records of one type that this record links to, in link order."""
-    refs = []
-    for link in related.links_from(record_id, target_type):
-        target = related.record(target_type, link.target_id)
-        if target is not None:
-            refs.append(record_ref(target_type, target, urls))
-    return refs
+    return _refs(
+        related, urls, target_type, [lk.target_id for lk in related.links_from(record_id, target_type)]
+    )
 
 
 def linking_refs(related: Related, urls: Urls, record_id: str, source_type: str) -> list[RecordRef]:
     """References to the records of one type that link to this record."""
-    refs = []
-    for link in related.links_to(record_id, source_type):
-        source = related.record(source_type, link.source_id)
-        if source is not None:
-            refs.append(record_ref(source_type, source, urls))
-    return refs
+    return _refs(
+        related, urls, source_type, [lk.source_id for lk in related.links_to(record_id, source_type)]
+    )
+
+
+def _refs(related: Related, urls: Urls, record_type: str, ids: list[str]) -> list[RecordRef]:
+    rows = (related.record(record_type, record_id) for record_id in ids)
+    return [record_ref(record_type, row, urls) for row in rows if row is not None]
