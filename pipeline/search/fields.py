@@ -2,29 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from whoosh.analysis import StemmingAnalyzer
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
-
-@dataclass(frozen=True)
-class Facet:
-    """A filterable, countable field: its name in the index, the API and the query language."""
-
-    name: str
-    multi: bool  # several values per record (comma-separated in the index)
-
-
-FACETS: tuple[Facet, ...] = (
-    Facet("type", multi=False),
-    Facet("council", multi=True),
-    Facet("phase", multi=False),
-    Facet("service_area", multi=True),
-    Facet("tag", multi=True),
-    Facet("region", multi=True),
-)
-FACET_NAMES: tuple[str, ...] = tuple(f.name for f in FACETS)
+# Filterable, countable fields: the same names in the index, the API and the query language.
+# Each is a comma-separated, lower-cased keyword field (a record may have several values).
+FACET_NAMES: tuple[str, ...] = ("type", "council", "phase", "service_area", "tag", "region")
 TEXT_FIELDS: tuple[str, ...] = ("title", "content")
 META_ID = "__meta__"
 
@@ -32,7 +15,7 @@ META_ID = "__meta__"
 def build_schema() -> Schema:
     """The Whoosh schema. Changing it needs `pipeline reindex`."""
     text = StemmingAnalyzer()
-    facets = {f.name: KEYWORD(stored=True, commas=True, lowercase=True, scorable=False) for f in FACETS}
+    facets = {name: KEYWORD(stored=True, commas=True, lowercase=True, scorable=False) for name in FACET_NAMES}
     return Schema(
         id=ID(stored=True, unique=True),
         slug=STORED(),

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from whoosh import query as wq
-from whoosh.qparser import MultifieldParser, OrGroup, PlusMinusPlugin
+from whoosh.qparser import AndGroup, MultifieldParser, PlusMinusPlugin
 from whoosh.qparser.dateparse import DateParserPlugin
 
 from pipeline.errors import InvalidQuery
@@ -15,7 +14,6 @@ from pipeline.search.fields import FACET_NAMES, TEXT_FIELDS, build_schema
 
 MAX_QUERY_TERMS = 40
 MIN_PREFIX = 2
-SORTS = ("relevance", "updated", "title")
 _SCHEMA = build_schema()
 
 
@@ -38,14 +36,8 @@ def make_parser() -> MultifieldParser:
     parser = MultifieldParser(list(TEXT_FIELDS), _SCHEMA, fieldboosts={"title": 2.0})
     parser.add_plugin(PlusMinusPlugin())
     parser.remove_plugin_class(DateParserPlugin)
-    parser.group = _and_group()
+    parser.group = AndGroup
     return parser
-
-
-def _and_group() -> Any:
-    from whoosh.qparser import AndGroup
-
-    return AndGroup
 
 
 _PARSER = make_parser()
@@ -118,6 +110,3 @@ def expansion_terms(text: wq.Query) -> list[tuple[str, str]]:
     return [
         (leaf.field(), str(leaf.text)) for leaf in text.leaves() if isinstance(leaf, (wq.Prefix, wq.Wildcard))
     ]
-
-
-__all__ = ["SORTS", "OrGroup", "SearchPlan", "build_plan", "parse_text"]

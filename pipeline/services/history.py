@@ -10,10 +10,7 @@ from pipeline.services.changelog import changes_for
 from pipeline.services.pagination import next_link
 from pipeline.services.registry import RECORD_PATHS, Registry
 from pipeline.services.relations import find_record
-from pipeline.storage.changes import latest_seq
 from pipeline.storage.models import Change, Council
-
-__all__ = ["change_out", "latest_seq", "record_history"]
 
 
 def record_history(

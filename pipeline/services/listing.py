@@ -112,12 +112,13 @@ def _after(query: Any, table: type[RecordBase], cursor: Cursor) -> Any:
 
 
 def summarise(session: Session, record_type: str, rows: list[Any], urls: Urls) -> list[RecordSummary]:
-    """One-line views of records, with their labels loaded in one query."""
+    """One-line views of records; labels and owners are loaded in one query each."""
     labels = labels_for(session, record_type, [r.id for r in rows])
+    owner_ids = {r.owner_council_id for r in rows}
+    owners = {c.id: c for c in session.exec(select(Council).where(col(Council.id).in_(owner_ids)))}
     items = []
     for row in rows:
-        owner = session.get(Council, row.owner_council_id)
-        assert owner is not None
+        owner = owners[row.owner_council_id]
         own = labels.get(row.id, {})
         items.append(
             RecordSummary(

@@ -11,8 +11,8 @@ from sqlmodel import Session, col, select
 
 from pipeline.schemas.common import RecordRef
 from pipeline.services.registry import Urls
-from pipeline.services.relations import record_ref
-from pipeline.storage.models import RECORD_TABLES, Council, RecordBase, RecordCouncil, RecordLabel, RecordLink
+from pipeline.services.relations import labels_for, record_ref
+from pipeline.storage.models import RECORD_TABLES, Council, RecordBase, RecordCouncil, RecordLink
 
 
 @dataclass
@@ -55,7 +55,7 @@ def load_related(session: Session, record_type: str, rows: Sequence[RecordBase])
     ids = [row.id for row in rows]
     if not ids:
         return related
-    _load_labels(session, record_type, ids, related)
+    related.labels = labels_for(session, record_type, ids)
     _load_taking_part(session, record_type, ids, related)
     _load_links(session, record_type, ids, related)
     council_ids = {row.owner_council_id for row in rows}
@@ -64,16 +64,6 @@ def load_related(session: Session, record_type: str, rows: Sequence[RecordBase])
         related.councils[council.id] = council
     _load_linked_records(session, related)
     return related
-
-
-def _load_labels(session: Session, record_type: str, ids: list[str], related: Related) -> None:
-    query = (
-        select(RecordLabel)
-        .where(RecordLabel.record_type == record_type, col(RecordLabel.record_id).in_(ids))
-        .order_by(col(RecordLabel.position))
-    )
-    for label in session.exec(query):
-        related.labels[label.record_id][label.kind].append(label.value)
 
 
 def _load_taking_part(session: Session, record_type: str, ids: list[str], related: Related) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import delete, insert, or_
 from sqlmodel import Session, col, select
@@ -42,25 +42,30 @@ def unique(values: Iterable[str]) -> list[str]:
 
 
 def set_labels(session: Session, record_type: str, record_id: str, kind: str, values: Sequence[str]) -> None:
-    """Replace one kind of label on a record (Core inserts: no ORM objects per label)."""
-    if not is_fresh(session, record_id):
-        _delete_labels(session, record_type, record_id, kind)
+    """Replace one kind of label on a record."""
+    stale = delete(RecordLabel).where(
+        col(RecordLabel.record_type) == record_type,
+        col(RecordLabel.record_id) == record_id,
+        col(RecordLabel.kind) == kind,
+    )
     rows = [
         {"record_type": record_type, "record_id": record_id, "kind": kind, "value": value, "position": n}
         for n, value in enumerate(unique(values))
     ]
+    _replace_rows(session, record_id, stale, RecordLabel, rows)
+
+
+def _replace_rows(
+    session: Session, record_id: str, stale: Any, table: Any, rows: list[dict[str, Any]]
+) -> None:
+    """Delete a record's old rows (a record made in this transaction has none) and insert new ones.
+
+    Core inserts, not ORM objects: relation rows are many and need no identity.
+    """
+    if not is_fresh(session, record_id):
+        session.execute(stale)
     if rows:
-        session.execute(insert(RecordLabel), rows)
-
-
-def _delete_labels(session: Session, record_type: str, record_id: str, kind: str) -> None:
-    session.execute(
-        delete(RecordLabel).where(
-            col(RecordLabel.record_type) == record_type,
-            col(RecordLabel.record_id) == record_id,
-            col(RecordLabel.kind) == kind,
-        )
-    )
+        session.execute(insert(table), rows)
 
 
 def labels_for(session: Session, record_type: str, record_ids: Sequence[str]) -> LabelMap:
@@ -82,27 +87,17 @@ def set_councils(
     session: Session, record_type: str, record_id: str, entries: Sequence[tuple[Council, str]]
 ) -> None:
     """Replace the councils taking part in a record, each once (the first role given wins)."""
-    if not is_fresh(session, record_id):
-        session.execute(
-            delete(RecordCouncil).where(
-                col(RecordCouncil.record_type) == record_type, col(RecordCouncil.record_id) == record_id
-            )
-        )
+    stale = delete(RecordCouncil).where(
+        col(RecordCouncil.record_type) == record_type, col(RecordCouncil.record_id) == record_id
+    )
     roles: dict[str, str] = {}
     for council, role in entries:
         roles.setdefault(council.id, role)
     rows = [
-        {
-            "record_type": record_type,
-            "record_id": record_id,
-            "council_id": council_id,
-            "role": role,
-            "position": n,
-        }
-        for n, (council_id, role) in enumerate(roles.items())
+        {"record_type": record_type, "record_id": record_id, "council_id": c, "role": role, "position": n}
+        for n, (c, role) in enumerate(roles.items())
     ]
-    if rows:
-        session.execute(insert(RecordCouncil), rows)
+    _replace_rows(session, record_id, stale, RecordCouncil, rows)
 
 
 def set_links(
@@ -113,14 +108,11 @@ def set_links(
     targets: Sequence[tuple[str, str]],
 ) -> None:
     """Replace the links from a record to records of one type, each target once."""
-    if not is_fresh(session, source_id):
-        session.execute(
-            delete(RecordLink).where(
-                col(RecordLink.source_type) == source_type,
-                col(RecordLink.source_id) == source_id,
-                col(RecordLink.target_type) == target_type,
-            )
-        )
+    stale = delete(RecordLink).where(
+        col(RecordLink.source_type) == source_type,
+        col(RecordLink.source_id) == source_id,
+        col(RecordLink.target_type) == target_type,
+    )
     relations: dict[str, str] = {}
     for target_id, relation in targets:
         relations.setdefault(target_id, relation)
@@ -135,8 +127,7 @@ def set_links(
         }
         for n, (target_id, relation) in enumerate(relations.items())
     ]
-    if rows:
-        session.execute(insert(RecordLink), rows)
+    _replace_rows(session, source_id, stale, RecordLink, rows)
 
 
 def drop_links_touching(session: Session, record_type: str, record_id: str) -> None:

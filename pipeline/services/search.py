@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from pipeline.schemas.search import FacetValue, SearchHit, SearchLinks, SearchPage
 from pipeline.search.executor import Hit, RawResults
@@ -57,7 +57,8 @@ def search_records(registry: Registry, request: SearchRequest) -> SearchPage:
             per_page=request.per_page,
         )
         raw = registry.search.run(plan, request.q)
-        councils = {c.slug: c for c in session.exec(select(Council).where(Council.slug.in_(_slugs(raw))))}  # type: ignore[attr-defined]
+        wanted = select(Council).where(col(Council.slug).in_(_slugs(raw)))
+        councils = {c.slug: c for c in session.exec(wanted)}
         regions = {slugify(r): r for r in session.exec(select(Council.region).distinct()) if r}
     return SearchPage(
         total=raw.total,

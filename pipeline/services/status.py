@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pipeline import __version__
 from pipeline.schemas.common import Output
-from pipeline.services.history import latest_seq
 from pipeline.services.registry import Registry
+from pipeline.storage.changes import latest_seq
 
 
 class ServiceStatus(Output, kw_only=True):

@@ -103,16 +103,16 @@ def _allowed_values(body_type: Any, field: str) -> list[str]:
 
 
 def _unwrap(kind: Any) -> Any:
-    """Strip Annotated and Optional, and list item types, down to the interesting type."""
+    """Strip Annotated and Optional down to the interesting type (a list of Literals stays)."""
     while True:
         origin = get_origin(kind)
         if origin is typing.Annotated:
             kind = get_args(kind)[0]
         elif origin in (typing.Union, types.UnionType):
             options = [a for a in get_args(kind) if a is not type(None)]
-            kind = options[0] if len(options) == 1 else kind
             if len(options) != 1:
                 return kind
+            kind = options[0]
         elif origin is list and get_origin(get_args(kind)[0]) is typing.Literal:
             return get_args(kind)[0]
         else:
