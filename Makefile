@@ -9,6 +9,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ASSETS := web/static/vendor/.installed
 SWAGGER := web/node_modules/swagger-ui-dist
+GOVUK := web/node_modules/govuk-frontend/dist/govuk
 
 .PHONY: help install run serve db seed test test-sqlite test-postgres lint typecheck schemas bench-search clean
 
@@ -21,11 +22,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $@
 
-$(ASSETS): web/package.json web/package-lock.json
+$(ASSETS): web/package.json web/package-lock.json $(wildcard web/scss/*.scss)
 	npm ci --prefix web --no-audit --no-fund --silent
-	mkdir -p web/static/vendor/swagger-ui-dist
+	mkdir -p web/static/vendor/swagger-ui-dist web/static/vendor/govuk/assets
 	cp $(SWAGGER)/swagger-ui-bundle.js $(SWAGGER)/swagger-ui.css \
 	   $(SWAGGER)/swagger-ui-standalone-preset.js web/static/vendor/swagger-ui-dist/
+	cp $(GOVUK)/govuk-frontend.min.js web/static/vendor/govuk/
+	cp -r $(GOVUK)/assets/images web/static/vendor/govuk/assets/
+	web/node_modules/.bin/sass --no-source-map --style=compressed --load-path=web/node_modules \
+	   web/scss/pipeline.scss web/static/vendor/pipeline.css
 	touch $@
 
 install: $(STAMP) $(ASSETS) ## Create .venv and install the service, its tools and its web assets

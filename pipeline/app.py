@@ -11,9 +11,9 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
-from litestar.response import Redirect
+from litestar.response import Template
 from litestar.static_files import create_static_files_router
 
 from pipeline.api import councils, records, search
@@ -24,9 +24,12 @@ from pipeline.schemas.common import Input
 from pipeline.services.catalogue import KINDS
 from pipeline.services.registry import Registry
 from pipeline.services.status import ServiceStatus, service_status
+from pipeline.web.router import by_surface, csrf_config, pages_router, template_config
+from pipeline.web.security import secret_key, security_headers_hook
+from pipeline.web.sessions import SessionCookies
+from pipeline.web.views.errors import PAGE_EXCEPTION_HANDLERS
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
-SWAGGER_DIR = "/static/vendor/swagger-ui-dist"
 SCHEMA_PATH = "/api/v1/schema"
 
 
@@ -36,9 +39,10 @@ async def openapi_document(request: Request[Any, Any, Any]) -> dict[str, Any]:
     return request.app.openapi_schema.to_schema()
 
 
-@get("/docs", include_in_schema=False, status_code=302)
-async def api_docs() -> Redirect:
-    return Redirect(f"{SCHEMA_PATH}/docs")
+@get("/docs", include_in_schema=False)
+async def api_docs() -> Template:
+    """Swagger UI over the OpenAPI document, from local assets and without inline script."""
+    return Template(template_name="api_docs.html")
 
 
 @get(
@@ -77,13 +81,6 @@ def openapi_config() -> OpenAPIConfig:
         path=SCHEMA_PATH,
         render_plugins=[
             JsonRenderPlugin(path="/openapi.json"),
-            SwaggerRenderPlugin(
-                path="/docs",
-                js_url=f"{SWAGGER_DIR}/swagger-ui-bundle.js",
-                css_url=f"{SWAGGER_DIR}/swagger-ui.css",
-                standalone_preset_js_url=f"{SWAGGER_DIR}/swagger-ui-standalone-preset.js",
-                favicon="",
-            ),
         ],
         components=Components(
             security_schemes={
@@ -114,6 +111,19 @@ def _subclasses(base: type) -> set[type]:
     return found
 
 
+def exception_handlers() -> dict[type[Exception] | int, Any]:
+    """API routes answer problem+json; pages, and addresses that match no route, answer pages."""
+    return {
+        error: by_surface(EXCEPTION_HANDLERS[error], PAGE_EXCEPTION_HANDLERS[error])
+        for error in EXCEPTION_HANDLERS
+        if error in PAGE_EXCEPTION_HANDLERS
+    } | {
+        error: handler
+        for error, handler in EXCEPTION_HANDLERS.items()
+        if error not in PAGE_EXCEPTION_HANDLERS
+    }
+
+
 def create_app(settings: Settings, registry: RegistryDep | None = None) -> Litestar:
     """Build the application for `settings`; tests pass their own registry."""
     state_registry = registry or Registry(settings)
@@ -131,12 +141,16 @@ def create_app(settings: Settings, registry: RegistryDep | None = None) -> Lites
     static = create_static_files_router(
         path="/static", directories=[WEB_DIR / "static"], include_in_schema=False
     )
+    key = secret_key(settings)
     app = Litestar(
-        route_handlers=[api_router(), static],
-        state=State({"registry": state_registry}),
+        route_handlers=[api_router(), pages_router(), static],
+        state=State({"registry": state_registry, "cookies": SessionCookies(settings, key)}),
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers=exception_handlers(),
+        before_send=[security_headers_hook(settings)],
+        csrf_config=csrf_config(settings, key),
+        template_config=template_config(),
         openapi_config=openapi_config(),
         request_max_body_size=settings.max_body_bytes,
         logging_config=LoggingConfig(

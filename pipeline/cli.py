@@ -263,5 +263,23 @@ def tokens_revoke(obj: Context, token_id: str) -> None:
     click.echo(f"Token {token.id} revoked.")
 
 
+@main.group()
+def users() -> None:
+    """People who sign in to the web pages."""
+
+
+@users.command("make-admin")
+@click.argument("email")
+@click.pass_obj
+@reports_errors
+def users_make_admin(obj: Context, email: str) -> None:
+    """Make the person with this email address a site administrator (they may change anything)."""
+    from pipeline.services.people import make_admin
+
+    user = make_admin(obj.registry, SYSTEM, email)
+    member = f", a member of {user.council_name}" if user.council_name else ""
+    click.echo(f"{user.email} is now a site administrator{member}.")
+
+
 if __name__ == "__main__":
     main()

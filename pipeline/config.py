@@ -60,9 +60,50 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
         msgspec.Meta(gt=0, le=60),
         _doc("How often a server process checks the change log for changes to index."),
     ] = 0.5
+    secret_key: Annotated[
+        str,
+        _doc(
+            "Key that signs session cookies and CSRF tokens; at least 32 characters. Empty means"
+            " a random key kept in the file secret_key in the data folder (shared by local"
+            " workers). Set it in production, the same on every server."
+        ),
+    ] = ""
+    session_hours: Annotated[int, msgspec.Meta(ge=1, le=720), _doc("How long a browser stays signed in.")] = (
+        20
+    )
+    sign_in_link_minutes: Annotated[
+        int, msgspec.Meta(ge=1, le=1440), _doc("How long an emailed sign-in link can be used for.")
+    ] = 30
+    sign_in_requests_per_hour: Annotated[
+        int,
+        msgspec.Meta(ge=1, le=1000),
+        _doc(
+            "Most sign-in links sent to one email address in an hour; one client (IP address)"
+            " may ask for four times as many."
+        ),
+    ] = 5
+    smtp_host: Annotated[
+        str,
+        _doc(
+            "Mail server for sign-in emails. Empty means development mode: emails are written"
+            " to the log and to the test mailbox (mailbox.jsonl in the data folder) instead."
+        ),
+    ] = ""
+    smtp_port: Annotated[int, msgspec.Meta(ge=1, le=65535), _doc("Mail server port.")] = 587
+    smtp_username: Annotated[str, _doc("Mail server user name; empty for none.")] = ""
+    smtp_password: Annotated[str, _doc("Mail server password; empty for none.")] = ""
+    smtp_starttls: Annotated[bool, _doc("Upgrade the mail connection with STARTTLS.")] = True
+    mail_from: Annotated[str, _doc("The From address of emails the service sends.")] = (
+        "Pipeline <pipeline@localhost>"
+    )
     log_level: Annotated[
         Literal["DEBUG", "INFO", "WARNING", "ERROR"], _doc("Least severe log level written.")
     ] = "INFO"
+
+    @property
+    def is_https(self) -> bool:
+        """Served over https: cookies are then marked Secure."""
+        return self.public_url.lower().startswith("https://")
 
     @property
     def resolved_database_url(self) -> str:

@@ -55,6 +55,18 @@ class PreconditionFailed(DomainError):
     title = "Precondition failed"
 
 
+class TooManyRequests(DomainError):
+    """The caller has asked too often; `retry_after` says in how many seconds to try again."""
+
+    status = 429
+    code = "too_many_requests"
+    title = "Too many requests"
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
 class Invalid(DomainError):
     """The input is well-formed but breaks a rule; `errors` names every offending field."""
 

@@ -25,6 +25,7 @@ from pipeline.services.tokens import create_token, revoke_token
 from pipeline.storage.engine import make_engine
 from pipeline.storage.migrate import upgrade
 from pipeline.storage.models import ApiToken
+from tests.pages import Pages
 
 PUBLIC_URL = "http://testserver.local"
 logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -152,3 +153,9 @@ def create(client: TestClient[Any], path: str, body: dict[str, Any], token: str)
     assert response.status_code == 201, response.text
     result: dict[str, Any] = response.json()
     return result
+
+
+@pytest.fixture
+def pages(client: TestClient[Any], settings: Settings) -> Pages:
+    """The pages, as a browser without JavaScript sees them; every response is checked."""
+    return Pages(client, settings.data_dir)

@@ -140,7 +140,7 @@ def _merge(pieces: list[tuple[SegmentFacet, int]]) -> FacetArray:
 def segment_key(leaf: Any) -> Any:
     """What identifies a segment's immutable content: its id and document count."""
     segment = getattr(leaf, "segment", None)
-    if callable(segment):
-        found = segment()
-        return (found.segment_id(), found.doc_count_all())
-    return id(leaf)
+    found = segment() if callable(segment) else None
+    if found is None:  # an empty index has a reader without a segment
+        return id(leaf)
+    return (found.segment_id(), found.doc_count_all())

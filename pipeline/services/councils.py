@@ -255,3 +255,11 @@ def _log(
         after=_snapshot(council),
         version=council.version,
     )
+
+
+def council_choices(registry: Registry) -> list[tuple[str, str]]:
+    """Every current council as (slug, name), by name: the options of a form's council list."""
+    today = utcnow().date()
+    with registry.reading() as session:
+        rows = list(session.exec(select(Council).order_by(Council.short_name)))
+        return [(c.slug, c.name) for c in rows if c.end_date is None or c.end_date > today]

@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from pipeline.config import Settings
 from pipeline.search.engine import SearchEngine
+from pipeline.services.mail import Mailer, make_mailer
 from pipeline.storage.engine import make_engine, read_session, write_session
 
 log = logging.getLogger("pipeline")
@@ -49,6 +50,7 @@ class Registry:
         self.engine = engine or make_engine(settings.resolved_database_url)
         self.urls = Urls(settings.public_url.rstrip("/"))
         self.search = SearchEngine(settings.data_dir / "index", self.engine)
+        self.mailer: Mailer = make_mailer(settings)
 
     def written(self, seq: int) -> None:
         """After a commit: wait (bounded) until search has seen change `seq`.

@@ -125,3 +125,27 @@ def convert_input(data: Any, kind: type[T]) -> T:
         return msgspec.convert(data, kind)
     except msgspec.ValidationError as exc:
         raise Invalid([field_error(str(exc), kind)]) from None
+
+
+def convert_input_all(data: dict[str, Any], kind: type[T]) -> T:
+    """Like convert_input, but names every wrong field, not only the first (for forms)."""
+    errors: list[FieldError] = []
+    for spec in msgspec.structs.fields(typing.cast(type[msgspec.Struct], kind)):
+        if spec.name not in data:
+            if spec.required:
+                errors.append(field_error(f"Object missing required field `{spec.name}`", kind))
+            continue
+        try:
+            msgspec.convert(data[spec.name], spec.type)
+        except msgspec.ValidationError as exc:
+            errors.append(field_error(_at_field(str(exc), spec.name), kind))
+    if errors:
+        raise Invalid(errors)
+    return convert_input(data, kind)
+
+
+def _at_field(message: str, name: str) -> str:
+    """A message about one field's value, with the path from the whole input."""
+    if " - at `$" in message:
+        return message.replace(" - at `$", f" - at `$.{name}", 1)
+    return f"{message} - at `$.{name}`"

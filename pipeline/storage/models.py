@@ -198,6 +198,49 @@ class ApiToken(SQLModel, table=True):
     last_used_at: datetime | None = _maybe_time()
 
 
+class UserAccount(SQLModel, table=True):
+    """A person who signs in with a work email; a member of the council that owns its domain.
+
+    The email address is personal data: it is shown to its owner only, never published or logged.
+    """
+
+    __tablename__ = "user_account"
+
+    id: str = Field(primary_key=True, max_length=36)
+    email: str = Field(unique=True, max_length=320)
+    council_id: str | None = Field(default=None, foreign_key="council.id", max_length=36)
+    is_admin: bool = False
+    created_at: datetime = _time()
+    last_signed_in_at: datetime | None = _maybe_time()
+
+
+class SignInLink(SQLModel, table=True):
+    """A one-time sign-in link sent by email: only the hash of its secret is stored."""
+
+    __tablename__ = "sign_in_link"
+    __table_args__ = (Index("ix_sign_in_link_email_created", "email", "created_at"),)
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    email: str = Field(max_length=320)
+    council_id: str = Field(foreign_key="council.id", max_length=36)
+    requester: str = Field(default="", max_length=64, index=True)
+    created_at: datetime = _time()
+    expires_at: datetime = _time()
+    used_at: datetime | None = _maybe_time()
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in browser: the cookie holds a signed secret; only its hash is stored."""
+
+    __tablename__ = "web_session"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    user_id: str = Field(foreign_key="user_account.id", index=True, max_length=36)
+    created_at: datetime = _time()
+    expires_at: datetime = _time()
+    ended_at: datetime | None = _maybe_time()
+
+
 RECORD_TABLES: dict[str, type[RecordBase]] = {
     "project": Project,
     "product": Product,

@@ -1,0 +1,1 @@
+"""The web pages: server-rendered GOV.UK Frontend pages over the same services as the API."""

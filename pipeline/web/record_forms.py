@@ -1,0 +1,214 @@
+"""The questions of each record type's form, in the order a practitioner answers them."""
+
+from __future__ import annotations
+
+from typing import Any, get_args
+
+from pipeline.vocab import (
+    CollaborationOffer,
+    DevelopmentStatus,
+    Maintenance,
+    PartnerRole,
+    Phase,
+    ProductKind,
+    ProductRelation,
+    ResearchMethod,
+    ServiceArea,
+)
+from pipeline.web.forms import Column, Question
+from pipeline.web.templating import label
+
+Options = tuple[tuple[str, str], ...]
+
+
+def options_of(vocabulary: Any, labels: dict[str, str] | None = None) -> Options:
+    return tuple((value, (labels or {}).get(value) or label(value)) for value in get_args(vocabulary))
+
+
+PHASE_LABELS = {
+    "idea": "Idea – not started",
+    "discovery": "Discovery – understanding the problem",
+    "alpha": "Alpha – trying out solutions",
+    "beta": "Beta – building and testing with real users",
+    "live": "Live – running and being improved",
+    "retired": "Retired – stopped",
+}
+RECORD_KEY_HINT = "Its address on Pipeline, like /projects/report-a-missed-bin, or just its last part."
+
+
+def _common_tail() -> list[Question]:
+    return [
+        Question(
+            "service_areas",
+            "Service areas",
+            "checkboxes",
+            hint="Select all that apply.",
+            options=options_of(ServiceArea),
+        ),
+        Question(
+            "tags",
+            "Tags",
+            "tags",
+            hint="Words people might search for, separated by commas.",
+            classes="govuk-!-width-two-thirds",
+        ),
+    ]
+
+
+def _owner(owner_field: str, councils: Options) -> Question:
+    return Question(owner_field, "Council", "owner", options=councils, missing="Select the council")
+
+
+def _title_summary(noun: str) -> list[Question]:
+    return [
+        Question(
+            "title",
+            "Title",
+            "text",
+            missing=f"Enter a title for the {noun}",
+            hint="A short name people will recognise, up to 200 characters.",
+        ),
+        Question(
+            "summary",
+            "Summary",
+            "textarea",
+            missing=f"Enter a summary of the {noun}",
+            hint="One paragraph: what it is and who it is for.",
+        ),
+    ]
+
+
+def project_questions(councils: Options) -> list[Question]:
+    return [
+        *_title_summary("project"),
+        _owner("lead_council", councils),
+        Question(
+            "problem", "The problem", "textarea", hint="What problem are you trying to solve, and for whom?"
+        ),
+        Question("approach", "The approach", "textarea", hint="What are you doing about it?"),
+        Question("phase", "Phase", "radios", options=options_of(Phase, PHASE_LABELS)),
+        *_common_tail(),
+        Question(
+            "collaboration",
+            "Open to",
+            "checkboxes",
+            hint="How other councils can work with you.",
+            options=options_of(CollaborationOffer),
+        ),
+        Question("help_wanted", "Help wanted", "textarea", hint="Anything you are looking for from others."),
+        Question("start_date", "Start date", "date", hint="For example, 27 3 2026"),
+        Question("end_date", "End date", "date", hint="Leave blank if it has no planned end."),
+        Question(
+            "partners",
+            "Partner councils",
+            "rows",
+            hint="Other councils taking part, and their role.",
+            columns=(
+                Column("council", "Partner council", councils),
+                Column("role", "Role", options_of(PartnerRole), default="partner"),
+            ),
+        ),
+        Question(
+            "products",
+            "Products",
+            "rows",
+            hint="Products this project uses or produces. " + RECORD_KEY_HINT,
+            columns=(
+                Column("product", "Product"),
+                Column("relation", "Relation", options_of(ProductRelation), default="uses"),
+            ),
+        ),
+        Question(
+            "contact_url",
+            "Contact address",
+            "optional",
+            hint="A web page or mailto: link for a team, not a person.",
+        ),
+        Question("website_url", "Website", "optional"),
+    ]
+
+
+def product_questions(councils: Options) -> list[Question]:
+    return [
+        *_title_summary("product"),
+        _owner("council", councils),
+        Question("kind", "Kind of product", "radios", options=options_of(ProductKind)),
+        Question("development_status", "Development status", "radios", options=options_of(DevelopmentStatus)),
+        Question("maintenance", "Maintained by", "radios", options=options_of(Maintenance)),
+        Question(
+            "licence",
+            "Licence",
+            "optional",
+            hint="An SPDX identifier, like MIT or OGL-UK-3.0.",
+            classes="govuk-input--width-20",
+        ),
+        Question("repository_url", "Source code address", "optional"),
+        Question("documentation_url", "Documentation address", "optional"),
+        Question("website_url", "Website", "optional"),
+        Question("is_based_on", "Based on", "lines", hint="Other products it is built from, one per line."),
+        Question(
+            "used_by",
+            "Councils using it",
+            "rows",
+            hint="Other councils that use this product.",
+            columns=(Column("council", "Council using it", councils),),
+        ),
+        *_common_tail(),
+    ]
+
+
+def finding_questions(councils: Options) -> list[Question]:
+    return [
+        *_title_summary("finding"),
+        _owner("council", councils),
+        Question("method", "Research method", "radios", options=options_of(ResearchMethod)),
+        Question("findings", "What you found", "textarea", hint="The findings, in plain words."),
+        Question("research_date", "Date of the research", "date", hint="For example, 27 3 2026"),
+        Question("report_url", "Report address", "optional"),
+        Question("projects", "Projects it informs", "lines", hint="One per line. " + RECORD_KEY_HINT),
+        *_common_tail(),
+    ]
+
+
+def code_link_questions(councils: Options) -> list[Question]:
+    return [
+        Question("title", "Title", "text", missing="Enter a title for the code"),
+        Question(
+            "repository_url",
+            "Repository address",
+            "text",
+            missing="Enter the repository address",
+            hint="For example, https://github.com/your-council/your-service",
+        ),
+        Question("summary", "Summary", "textarea", missing="Enter a summary of the code"),
+        _owner("council", councils),
+        Question(
+            "licence",
+            "Licence",
+            "optional",
+            hint="An SPDX identifier, like MIT.",
+            classes="govuk-input--width-20",
+        ),
+        Question("language", "Main programming language", "optional", classes="govuk-input--width-20"),
+        Question(
+            "project", "Project", "optional", hint="The project this code belongs to. " + RECORD_KEY_HINT
+        ),
+        Question(
+            "product", "Product", "optional", hint="The product this code belongs to. " + RECORD_KEY_HINT
+        ),
+        *_common_tail(),
+    ]
+
+
+QUESTIONS = {
+    "project": project_questions,
+    "product": product_questions,
+    "finding": finding_questions,
+    "code-link": code_link_questions,
+}
+RECORD_KEY_FIELDS = {
+    ("project", "products"),
+    ("finding", "projects"),
+    ("code-link", "project"),
+    ("code-link", "product"),
+}

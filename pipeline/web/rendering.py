@@ -1,0 +1,90 @@
+"""Rendering a page: the template, plus what every page needs (who is signed in, navigation)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import Request
+from litestar.datastructures import Cookie
+from litestar.response import Redirect, Template
+
+from pipeline.errors import FieldError
+from pipeline.services.people import SignedInUser
+from pipeline.web.security import csp_nonce
+
+FLASH_COOKIE = "pipeline_flash"
+FLASH_MESSAGES = {
+    "saved": "Your changes have been saved.",
+    "created": "The record has been registered.",
+    "confirmed": "Thank you. The project is confirmed as still active.",
+    "signed-in": "You are signed in.",
+    "signed-out": "You have signed out.",
+}
+
+
+@dataclass(frozen=True)
+class Alternate:
+    """A `<link rel="alternate">`: the same content in another format."""
+
+    type: str
+    href: str
+    title: str
+
+
+def error_list(errors: list[FieldError], field_ids: dict[str, str] | None = None) -> list[dict[str, str]]:
+    """Errors for the GOV.UK error summary, each linking to its field."""
+    ids = field_ids or {}
+    return [{"text": e.message, "href": "#" + ids.get(e.field, e.field.replace(".", "-"))} for e in errors]
+
+
+def page(
+    request: Request[Any, Any, Any],
+    template: str,
+    *,
+    title: str,
+    status: int = 200,
+    errors: list[dict[str, str]] | None = None,
+    alternates: list[Alternate] | None = None,
+    **context: Any,
+) -> Template:
+    user: SignedInUser | None = request.state.get("user")
+    flash_key = request.cookies.get(FLASH_COOKIE, "")
+    response = Template(
+        template_name=template,
+        status_code=status,
+        media_type="text/html; charset=utf-8",
+        context={
+            "title": title,
+            "errors": errors or [],
+            "alternates": alternates or [],
+            "user": user,
+            "csp_nonce": csp_nonce(request.scope),
+            "nav_items": _navigation(request.url.path, user),
+            "flash": FLASH_MESSAGES.get(flash_key, ""),
+            "error_for": {e["href"].lstrip("#"): e["text"] for e in errors or []},
+            **context,
+        },
+        headers={"Cache-Control": "no-store"} if user else None,
+    )
+    if flash_key:
+        response.cookies.append(Cookie(key=FLASH_COOKIE, value="", max_age=0, path="/", httponly=True))
+    return response
+
+
+def redirect_with_flash(path: str, flash: str) -> Redirect:
+    """After a successful POST: go to `path` (303) and say what happened there once."""
+    cookie = Cookie(key=FLASH_COOKIE, value=flash, max_age=60, path="/", httponly=True, samesite="lax")
+    return Redirect(path, status_code=303, cookies=[cookie])
+
+
+def _navigation(path: str, user: SignedInUser | None) -> list[dict[str, Any]]:
+    items = [("/search", "Search"), ("/councils", "Councils")]
+    if user and user.council_slug:
+        items.append((f"/councils/{user.council_slug}", "Your council"))
+    if not user:
+        items.append(("/sign-in", "Sign in"))
+    return [
+        {"href": href, "text": text, "active": path == href or path.startswith(href + "/")}
+        for href, text in items
+    ]

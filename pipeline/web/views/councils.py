@@ -1,0 +1,43 @@
+"""Councils: the list, and each council's records and partners."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, get
+from litestar.params import FromPath, FromQuery
+from litestar.response import Template
+
+from pipeline.api.deps import RegistryDep
+from pipeline.services.council_profile import council_profile
+from pipeline.services.councils import list_councils
+from pipeline.web.rendering import Alternate, page
+from pipeline.web.views.records import TYPE_NAMES
+
+MAX_COUNCILS = 200
+
+
+@get("/councils", sync_to_thread=True)
+def councils_page(request: Request[Any, Any, Any], registry: RegistryDep, q: FromQuery[str] = "") -> Template:
+    found = list_councils(registry, q=q.strip() or None, current=True, limit=MAX_COUNCILS)
+    return page(
+        request,
+        "councils.html",
+        title="Councils",
+        q=q,
+        councils=found,
+        alternates=[Alternate("application/json", "/api/v1/councils", "Councils as JSON")],
+    )
+
+
+@get("/councils/{slug:str}", sync_to_thread=True)
+def council_page(request: Request[Any, Any, Any], registry: RegistryDep, slug: FromPath[str]) -> Template:
+    profile = council_profile(registry, slug)
+    return page(
+        request,
+        "council.html",
+        title=profile.council.name,
+        profile=profile,
+        type_names=TYPE_NAMES,
+        alternates=[Alternate("application/json", profile.council.url, "This council as JSON")],
+    )

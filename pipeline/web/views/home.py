@@ -1,0 +1,28 @@
+"""The home page: a search box, what the registry holds, and what changed lately."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, get
+from litestar.response import Template
+
+from pipeline.api.deps import RegistryDep
+from pipeline.services.search import SearchRequest, search_records
+from pipeline.web.rendering import Alternate, page
+
+RECENT = 8
+
+
+@get("/", sync_to_thread=True)
+def home(request: Request[Any, Any, Any], registry: RegistryDep) -> Template:
+    overview = search_records(registry, SearchRequest(sort="updated", per_page=RECENT))
+    return page(
+        request,
+        "home.html",
+        title="Find councils' digital projects, products, research and code",
+        overview=overview,
+        alternates=[
+            Alternate("application/json", "/api/v1/search?sort=updated", "Recently updated, as JSON")
+        ],
+    )

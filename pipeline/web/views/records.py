@@ -1,0 +1,77 @@
+"""Reading a record: /projects/{slug}, /products/{slug}, /findings/{slug}, /code-links/{slug}."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from litestar import Request, Router, get
+from litestar.params import FromPath
+from litestar.response import Template
+
+from pipeline.api.deps import RegistryDep
+from pipeline.schemas.common import Output
+from pipeline.services.catalogue import KINDS
+from pipeline.services.changelog import utcnow
+from pipeline.services.council_profile import council_names
+from pipeline.services.history import record_history
+from pipeline.services.kinds import RecordKind
+from pipeline.services.people import SignedInUser
+from pipeline.services.records import get_record
+from pipeline.services.registry import RECORD_PATHS
+from pipeline.web.rendering import Alternate, page
+
+DORMANT_AFTER = timedelta(days=183)
+HISTORY_SHOWN = 100
+TYPE_NAMES = {"project": "Project", "product": "Product", "finding": "Research finding", "code-link": "Code"}
+
+
+def is_dormant(last_confirmed_at: datetime | None) -> bool:
+    """Not confirmed as active for six months."""
+    return last_confirmed_at is not None and utcnow() - last_confirmed_at > DORMANT_AFTER
+
+
+def owner_of(record: Output) -> Any:
+    return getattr(record, "lead_council", None) or getattr(record, "council", None)
+
+
+def may_edit(user: SignedInUser | None, record: Output) -> bool:
+    """Whether to offer editing; the service checks again on every write."""
+    if user is None:
+        return False
+    return user.is_admin or (user.council_slug is not None and user.council_slug == owner_of(record).slug)
+
+
+def record_page(
+    request: Request[Any, Any, Any], registry: RegistryDep, kind: RecordKind, slug: str
+) -> Template:
+    record: Any = get_record(registry, kind, slug)
+    history = record_history(registry, kind.name, record.id, limit=HISTORY_SHOWN)
+    actors = {c.actor.council for c in history.items if c.actor.council}
+    user: SignedInUser | None = request.state.get("user")
+    return page(
+        request,
+        f"records/{kind.name}.html",
+        title=record.title,
+        record=record,
+        type_name=TYPE_NAMES[kind.name],
+        path=RECORD_PATHS[kind.name],
+        history=list(reversed(history.items)),
+        council_names=council_names(registry, actors),
+        owner=owner_of(record),
+        can_edit=may_edit(user, record),
+        dormant=is_dormant(getattr(record, "last_confirmed_at", None)),
+        alternates=[Alternate("application/json", record.url, "This record as JSON")],
+    )
+
+
+def _reader(kind: RecordKind) -> Any:
+    @get("/{slug:str}", name=f"{kind.name}-page", sync_to_thread=True)
+    def read(request: Request[Any, Any, Any], registry: RegistryDep, slug: FromPath[str]) -> Template:
+        return record_page(request, registry, kind, slug)
+
+    return read
+
+
+def record_routers() -> list[Router]:
+    return [Router(path=f"/{RECORD_PATHS[k.name]}", route_handlers=[_reader(k)]) for k in KINDS.values()]

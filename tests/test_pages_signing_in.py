@@ -1,0 +1,153 @@
+"""Signing in by emailed link, sessions, sign-out, CSRF and rate limits."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+from click.testing import CliRunner
+from litestar.testing import TestClient
+from sqlmodel import select
+
+from pipeline.cli import main
+from pipeline.config import Settings
+from pipeline.services.changelog import utcnow
+from pipeline.services.registry import Registry
+from pipeline.storage.models import SignInLink, UserAccount, WebSession
+from pipeline.web.sessions import SESSION_COOKIE
+from tests.pages import Pages, error_summary, h1
+
+
+def _link_path(pages: Pages) -> str:
+    found = re.search(r"/sign-in/(\S+)", pages.last_email()["body"])
+    assert found is not None
+    return f"/sign-in/{found.group(1)}"
+
+
+def test_a_council_email_gets_a_link_and_becomes_a_member(pages: Pages, councils: dict[str, str]) -> None:
+    home = pages.sign_in("Jo.Bloggs@Hackney.gov.uk")
+    assert "You are signed in." in home.get_text()
+    assert "Sign out" in home.get_text()
+    assert home.find("a", attrs={"href": "/councils/hackney"}) is not None  # "Your council"
+    email = pages.last_email()
+    assert email["to"] == "jo.bloggs@hackney.gov.uk"
+    assert "London Borough of Hackney" in email["body"]
+    start = pages.get("/sign-in")
+    assert "jo.bloggs@hackney.gov.uk" in start.get_text()
+    assert "member of London Borough of Hackney" in start.get_text()
+
+
+def test_session_cookie_is_signed_httponly_lax_and_secret_is_stored_hashed(
+    pages: Pages, client: TestClient[Any], registry: Registry, councils: dict[str, str]
+) -> None:
+    pages.post("/sign-in", {"email": "jo@camden.gov.uk"})
+    path = _link_path(pages)
+    pages.get(path)
+    response = pages.post_raw(path, {})
+    assert response.status_code == 303
+    cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith(SESSION_COOKIE + "="))
+    assert "HttpOnly" in cookie
+    assert "SameSite=lax" in cookie
+    assert "Max-Age=72000" in cookie
+    assert "Secure" not in cookie  # served over http in tests; https turns it on
+    value = cookie.split(";")[0].split("=", 1)[1]
+    secret = value.rsplit(".", 2)[0]
+    with registry.reading() as session:
+        stored = [row.token_hash for row in session.exec(select(WebSession))]
+        links = [row.token_hash for row in session.exec(select(SignInLink))]
+    assert stored
+    assert secret not in stored
+    assert path.rsplit("/", 1)[1] not in links
+
+
+def test_a_link_works_once(pages: Pages, councils: dict[str, str]) -> None:
+    pages.post("/sign-in", {"email": "jo@hackney.gov.uk"})
+    path = _link_path(pages)
+    pages.get(path)
+    pages.post(path, {})
+    assert h1(pages.get(path, status=400)) == "This sign-in link has expired"
+    assert h1(pages.post(path, {}, status=400)) == "This sign-in link has expired"
+
+
+def test_an_expired_link_does_not_sign_in(pages: Pages, registry: Registry, councils: dict[str, str]) -> None:
+    pages.post("/sign-in", {"email": "jo@hackney.gov.uk"})
+    with registry.writing() as session:
+        for link in session.exec(select(SignInLink)):
+            link.expires_at = utcnow() - timedelta(seconds=1)
+            session.add(link)
+    assert h1(pages.get(_link_path(pages), status=400)) == "This sign-in link has expired"
+
+
+def test_unknown_domains_and_bad_addresses_are_named_errors(pages: Pages, councils: dict[str, str]) -> None:
+    soup = pages.post("/sign-in", {"email": "someone@gmail.com"}, status=400)
+    assert error_summary(soup) == [
+        (
+            "gmail.com is not the email domain of a council in Pipeline."
+            " Enter the email address you use at work for a council.",
+            "#email",
+        )
+    ]
+    assert soup.find("input", attrs={"name": "email"})["value"] == "someone@gmail.com"
+    assert error_summary(pages.post("/sign-in", {"email": "not an email"}, status=400))[0][1] == "#email"
+    assert (
+        error_summary(pages.post("/sign-in", {"email": ""}, status=400))[0][0]
+        == "Enter your work email address."
+    )
+
+
+def test_sign_in_requests_are_rate_limited(
+    pages: Pages, settings: Settings, councils: dict[str, str]
+) -> None:
+    for _ in range(settings.sign_in_requests_per_hour):
+        pages.post("/sign-in", {"email": "jo@hackney.gov.uk"})
+    soup = pages.post("/sign-in", {"email": "jo@hackney.gov.uk"}, status=429)
+    assert "too many sign-in links" in error_summary(soup)[0][0]
+
+
+def test_sign_out_ends_the_session_on_the_server(
+    pages: Pages, client: TestClient[Any], councils: dict[str, str]
+) -> None:
+    pages.sign_in("jo@hackney.gov.uk")
+    cookie = client.cookies[SESSION_COOKIE]
+    home = pages.post("/sign-out", {})
+    assert "You have signed out." in home.get_text()
+    assert "Sign out" not in home.get_text()
+    client.cookies.set(SESSION_COOKIE, cookie)  # a copy of the old cookie is no use
+    assert "Sign out" not in pages.get("/").get_text()
+
+
+def test_tampered_or_foreign_cookies_are_ignored(
+    pages: Pages, client: TestClient[Any], councils: dict[str, str]
+) -> None:
+    pages.sign_in("jo@hackney.gov.uk")
+    cookie = client.cookies[SESSION_COOKIE]
+    client.cookies.set(SESSION_COOKIE, "x" + cookie[1:])
+    assert "Sign out" not in pages.get("/").get_text()
+
+
+def test_posts_without_a_csrf_token_are_refused(client: TestClient[Any], councils: dict[str, str]) -> None:
+    client.get("/sign-in")
+    response = client.post("/sign-in", data={"email": "jo@hackney.gov.uk"})
+    assert response.status_code == 403
+    assert "form was open too long" in response.text
+    forged = client.post("/sign-in", data={"email": "jo@hackney.gov.uk", "_csrf_token": "0" * 128})
+    assert forged.status_code == 403
+
+
+def test_make_admin_marks_a_person_in_the_database(
+    registry: Registry, settings: Settings, councils: dict[str, str]
+) -> None:
+    env = {
+        "PIPELINE_DATA_DIR": str(settings.data_dir),
+        "PIPELINE_DATABASE_URL": settings.resolved_database_url,
+    }
+    result = CliRunner().invoke(main, ["users", "make-admin", "Chief@Camden.gov.uk"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "chief@camden.gov.uk is now a site administrator" in result.output
+    with registry.reading() as session:
+        user = session.exec(select(UserAccount)).one()
+    assert user.is_admin
+    bad = CliRunner().invoke(main, ["users", "make-admin", "nobody"], env=env)
+    assert bad.exit_code != 0
+    assert "email" in bad.output
