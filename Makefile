@@ -11,7 +11,7 @@ ASSETS := web/static/vendor/.installed
 SWAGGER := web/node_modules/swagger-ui-dist
 GOVUK := web/node_modules/govuk-frontend/dist/govuk
 
-.PHONY: help install run serve db seed test test-sqlite test-postgres lint typecheck schemas bench-search clean
+.PHONY: help install run serve db seed test test-sqlite test-postgres lint typecheck schemas bench-search screenshots clean
 
 help: ## List the commands
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -66,6 +66,9 @@ schemas: install ## Regenerate the published JSON Schemas in schemas/
 
 bench-search: install ## Search benchmark at 10,000 and 100,000 records (slow; reuses var/bench/)
 	$(BIN)/python bench/search_bench.py --records 10000 --records 100000
+
+screenshots: install ## Screenshots of the main pages, desktop and phone, into var/screenshots/
+	$(BIN)/python -m tests.screenshots var/screenshots
 
 clean: ## Remove the virtualenv, installed web assets and local data
 	rm -rf $(VENV) web/node_modules web/static/vendor var

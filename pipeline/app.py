@@ -131,6 +131,12 @@ def create_app(settings: Settings, registry: RegistryDep | None = None) -> Lites
 
     def on_startup(app: Litestar) -> None:
         state_registry.search.follow(settings.index_poll_seconds)
+        if settings.is_https and not settings.smtp_host:
+            logging.getLogger("pipeline").warning(
+                "PIPELINE_SMTP_HOST is not set: sign-in emails go to the log and %s/mailbox.jsonl,"
+                " not to people. Set it in production.",
+                settings.data_dir,
+            )
 
     def on_shutdown(app: Litestar) -> None:
         if registry is None:

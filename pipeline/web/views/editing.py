@@ -69,21 +69,29 @@ def blank_values(kind: RecordKind, questions: list[Question], user: SignedInUser
 
 
 def record_values(kind: RecordKind, questions: list[Question], record: Any) -> dict[str, Any]:
-    """What a stored record looks like in its form."""
-    values = {q.name: shown_value(q, getattr(record, q.name, None)) for q in questions}
-    values[kind.owner_field] = owner_of(record).slug
+    """What a stored record looks like in its form: references to others by slug."""
+    answers = {**_answer_values(kind, record), kind.owner_field: owner_of(record).slug}
+    return {
+        q.name: answers[q.name] if q.name in answers else shown_value(q, getattr(record, q.name, None))
+        for q in questions
+    }
+
+
+def _answer_values(kind: RecordKind, record: Any) -> dict[str, Any]:
+    """The answers that name other records or councils, as the form's inputs take them."""
     if kind.name == "project":
-        values["partners"] = [{"council": p.council.slug, "role": p.role} for p in record.partners]
-        values["products"] = [{"product": p.record.slug, "relation": p.relation} for p in record.products]
+        return {
+            "partners": [{"council": p.council.slug, "role": p.role} for p in record.partners],
+            "products": [{"product": p.record.slug, "relation": p.relation} for p in record.products],
+        }
     if kind.name == "product":
-        values["used_by"] = [{"council": c.slug} for c in record.used_by]
+        return {"used_by": [{"council": c.slug} for c in record.used_by]}
     if kind.name == "finding":
-        values["projects"] = "\n".join(r.slug for r in record.projects)
+        return {"projects": "\n".join(r.slug for r in record.projects)}
     if kind.name == "code-link":
-        for name in ("project", "product"):
-            linked = getattr(record, name)
-            values[name] = linked.slug if linked else ""
-    return values
+        linked = {name: getattr(record, name) for name in ("project", "product")}
+        return {name: ref.slug if ref else "" for name, ref in linked.items()}
+    return {}
 
 
 def record_key(text: str) -> str:

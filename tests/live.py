@@ -1,0 +1,97 @@
+"""A real server in its own process, for the browser tests and the screenshots."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+PIPELINE = str(Path(sys.executable).with_name("pipeline"))
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class LiveServer:
+    def __init__(self, data_dir: Path, database_url: str) -> None:
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {
+            **os.environ,
+            "PIPELINE_DATA_DIR": str(data_dir),
+            "PIPELINE_DATABASE_URL": database_url,
+            "PIPELINE_PUBLIC_URL": self.url,
+            "PIPELINE_PORT": str(self.port),
+            "PIPELINE_LOG_LEVEL": "WARNING",
+        }
+
+    def run(self, *args: str) -> None:
+        subprocess.run([PIPELINE, *args], env=self.env, check=True, capture_output=True, cwd=ROOT)
+
+    def last_email_to(self, address: str) -> str:
+        lines = (self.data_dir / "mailbox.jsonl").read_text().splitlines()
+        bodies = [json.loads(line)["body"] for line in lines if json.loads(line)["to"] == address]
+        assert bodies, f"no email to {address}"
+        body: str = bodies[-1]
+        return body
+
+
+@contextmanager
+def live_server(data_dir: Path, database_url: str = "") -> Iterator[LiveServer]:
+    """Migrate, seed the demo data and serve it; stopped (and waited for) on exit."""
+    server = LiveServer(data_dir, database_url or f"sqlite:///{data_dir / 'pipeline.db'}")
+    server.run("db", "upgrade")
+    server.run("seed")
+    log = (data_dir / "server.log").open("w")
+    process = subprocess.Popen(
+        [PIPELINE, "serve"], env=server.env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT
+    )
+    try:
+        _wait_until_up(server.url, process)
+        yield server
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()
+
+
+def _wait_until_up(url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with status {process.returncode}")
+        try:
+            if httpx.get(f"{url}/api/v1/status", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.2)
+    raise RuntimeError("the server did not start within 30 seconds")
+
+
+def chromium_path() -> str:
+    """Debian's Chromium, installed on first use if the machine lacks it."""
+    found = shutil.which("chromium")
+    if found is None:
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "update", "-q"], check=True, capture_output=True, env=env)
+        subprocess.run(
+            ["apt-get", "install", "-y", "-q", "chromium"], check=True, capture_output=True, env=env
+        )
+        found = shutil.which("chromium")
+    assert found is not None, "Chromium could not be installed"
+    return found
