@@ -33,6 +33,10 @@ class Context:
             self._registry = Registry(self.settings)
         return self._registry
 
+    def close(self) -> None:
+        if self._registry is not None:
+            self._registry.close()
+
 
 def fail(message: str) -> None:
     click.echo(f"Error: {message}", err=True)
@@ -68,6 +72,7 @@ def main(ctx: click.Context) -> None:
         ctx.obj = Context(load_settings())
     except SettingsError as exc:
         fail(str(exc))
+    ctx.call_on_close(ctx.obj.close)
 
 
 @main.command()

@@ -130,3 +130,24 @@ def test_synthetic_records_are_the_same_every_time() -> None:
     again = [(k, r.title) for k, r in synthetic_records(50, ["E09000007", "E09000012"], seed=3)]
     assert first == again
     assert {k for k, _ in first} == {"project", "product", "finding", "code-link"}
+
+
+def test_make_admin_marks_a_person_in_the_database(
+    cli_env: dict[str, str], registry: Registry, councils: dict[str, str]
+) -> None:
+    from sqlmodel import select
+
+    from pipeline.storage.models import UserAccount
+
+    result = run(cli_env, "users", "make-admin", "Chief@Camden.gov.uk")
+    assert result.returncode == 0, result.stderr
+    assert (
+        "chief@camden.gov.uk is now a site administrator, a member of London Borough of Camden."
+        in result.stdout
+    )
+    with registry.reading() as session:
+        user = session.exec(select(UserAccount)).one()
+    assert user.is_admin
+    bad = run(cli_env, "users", "make-admin", "nobody")
+    assert bad.returncode == 1
+    assert "email: Enter an email address in the correct format" in bad.stderr

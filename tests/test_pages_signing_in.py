@@ -6,15 +6,13 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from click.testing import CliRunner
 from litestar.testing import TestClient
 from sqlmodel import select
 
-from pipeline.cli import main
 from pipeline.config import Settings
 from pipeline.services.changelog import utcnow
 from pipeline.services.registry import Registry
-from pipeline.storage.models import SignInLink, UserAccount, WebSession
+from pipeline.storage.models import SignInLink, WebSession
 from pipeline.web.sessions import SESSION_COOKIE
 from tests.pages import Pages, error_summary, h1
 
@@ -133,21 +131,3 @@ def test_posts_without_a_csrf_token_are_refused(client: TestClient[Any], council
     assert "form was open too long" in response.text
     forged = client.post("/sign-in", data={"email": "jo@hackney.gov.uk", "_csrf_token": "0" * 128})
     assert forged.status_code == 403
-
-
-def test_make_admin_marks_a_person_in_the_database(
-    registry: Registry, settings: Settings, councils: dict[str, str]
-) -> None:
-    env = {
-        "PIPELINE_DATA_DIR": str(settings.data_dir),
-        "PIPELINE_DATABASE_URL": settings.resolved_database_url,
-    }
-    result = CliRunner().invoke(main, ["users", "make-admin", "Chief@Camden.gov.uk"], env=env)
-    assert result.exit_code == 0, result.output
-    assert "chief@camden.gov.uk is now a site administrator" in result.output
-    with registry.reading() as session:
-        user = session.exec(select(UserAccount)).one()
-    assert user.is_admin
-    bad = CliRunner().invoke(main, ["users", "make-admin", "nobody"], env=env)
-    assert bad.exit_code != 0
-    assert "email" in bad.output
