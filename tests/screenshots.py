@@ -32,6 +32,7 @@ def main_pages(server: LiveServer) -> dict[str, str]:
         "finding": first("findings"),
         "code-link": first("code-links"),
         "council": "/councils/hackney",
+        "who-else": "/similar?text=Residents+keep+reporting+missed+bins&council=hackney",
         "sign-in": "/sign-in",
     }
 

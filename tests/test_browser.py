@@ -161,6 +161,7 @@ def _page_types(server: LiveServer) -> dict[str, str]:
         "product": first("products"),
         "finding": first("findings"),
         "code link": first("code-links"),
+        "who else": "/similar?text=tenants+report+damp+and+mould&council=hackney",
         "councils": "/councils",
         "council": "/councils/hackney",
         "sign in": "/sign-in",

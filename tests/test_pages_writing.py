@@ -146,7 +146,8 @@ def test_other_councils_cannot_edit_and_the_service_refuses_them(
     answers = {**GOOD_PROJECT, "lead_council": "hackney", "version": "1"}
     refused = pages.post(f"/projects/{made['slug']}/edit", answers, status=403)
     assert h1(refused) == "You cannot do this"
-    created = pages.post("/projects/new", {**GOOD_PROJECT, "lead_council": "hackney"}, status=403)
+    forged = {**GOOD_PROJECT, "lead_council": "hackney", "seen_similar": "1"}
+    created = pages.post("/projects/new", forged, status=403)
     assert "Only members of Hackney" in created.get_text()
 
 
@@ -232,3 +233,32 @@ def _answers(soup: Any) -> dict[str, Any]:
         else:
             answers[name] = field.get("value", "")
     return answers
+
+
+def test_similar_projects_are_shown_before_saving_without_blocking_it(
+    pages: Pages, client: TestClient[Any], tokens: dict[str, str], registry: Registry
+) -> None:
+    create(
+        client,
+        "projects",
+        project_body(title="Housing repairs booking online", phase="beta"),
+        tokens["hackney"],
+    )
+    pages.sign_in("jo@islington.gov.uk")
+    mine = {
+        **GOOD_PROJECT,
+        "title": "Book housing repairs online",
+        "summary": "Tenants book repairs online.",
+        "problem": "Repairs are reported by phone and appointments are missed.",
+        "lead_council": "islington",
+        "partners-0-council": "",
+    }
+    soup = pages.post("/projects/new", mine)
+    banner = soup.select_one(".govuk-notification-banner")
+    assert banner is not None
+    assert "Could you join one instead?" in banner.get_text()
+    assert "Housing repairs booking online" in banner.get_text()
+    assert soup.find("input", attrs={"name": "seen_similar"})["value"] == "1"
+    assert soup.find("input", attrs={"name": "title"})["value"] == "Book housing repairs online"
+    saved = pages.post("/projects/new", {**mine, "seen_similar": "1"})
+    assert h1(saved) == "Book housing repairs online"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +64,12 @@ class SearchEngine:
             if time.monotonic() >= deadline:
                 return False
             time.sleep(0.02)
+
+    @contextmanager
+    def view(self) -> Iterator[tuple[Any, Matcher]]:
+        """The current searcher and its mask matcher, for reading the index directly (matching)."""
+        with self.store.reading() as searcher:
+            yield searcher, self._matcher_for(searcher)
 
     def run(self, plan: SearchPlan, raw_q: str) -> RawResults:
         with self.store.reading() as searcher:

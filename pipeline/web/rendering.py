@@ -79,7 +79,7 @@ def redirect_with_flash(path: str, flash: str) -> Redirect:
 
 
 def _navigation(path: str, user: SignedInUser | None) -> list[dict[str, Any]]:
-    items = [("/search", "Search"), ("/councils", "Councils")]
+    items = [("/search", "Search"), ("/similar", "Who else is working on this?"), ("/councils", "Councils")]
     if user and user.council_slug:
         items.append((f"/councils/{user.council_slug}", "Your council"))
     if not user:

@@ -14,7 +14,7 @@ from pipeline.api.deps import provide_registry
 from pipeline.config import Settings
 from pipeline.web.sessions import load_user
 from pipeline.web.templating import make_environment
-from pipeline.web.views import councils, editing, home, records, search, sign_in
+from pipeline.web.views import councils, editing, home, records, search, sign_in, similar
 from pipeline.web.views.errors import PAGE_EXCEPTION_HANDLERS
 
 CSRF_COOKIE = "pipeline_csrf"
@@ -24,6 +24,7 @@ def pages_router() -> Router:
     handlers: list[Any] = [
         home.home,
         search.search_page,
+        similar.similar_page,
         councils.councils_page,
         councils.council_page,
         sign_in.sign_in_form,

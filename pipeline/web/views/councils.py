@@ -11,8 +11,9 @@ from litestar.response import Template
 from pipeline.api.deps import RegistryDep
 from pipeline.services.council_profile import council_profile
 from pipeline.services.councils import list_councils
+from pipeline.services.matching import suggest_for_council
 from pipeline.web.rendering import Alternate, page
-from pipeline.web.views.records import TYPE_NAMES
+from pipeline.web.views.records import SUGGESTIONS_SHOWN, TYPE_NAMES
 
 MAX_COUNCILS = 200
 
@@ -38,6 +39,7 @@ def council_page(request: Request[Any, Any, Any], registry: RegistryDep, slug: F
         "council.html",
         title=profile.council.name,
         profile=profile,
+        similar=suggest_for_council(registry, profile.council.slug, SUGGESTIONS_SHOWN),
         type_names=TYPE_NAMES,
         alternates=[Alternate("application/json", profile.council.url, "This council as JSON")],
     )

@@ -18,10 +18,12 @@ from litestar.response import Redirect, Template
 
 from pipeline.api.deps import RegistryDep
 from pipeline.errors import FieldError, Invalid, PreconditionFailed, Unauthenticated
+from pipeline.schemas.matching import MatchIn, SimilarRecord
 from pipeline.services.catalogue import KINDS
 from pipeline.services.councils import council_choices
 from pipeline.services.history import record_history
 from pipeline.services.kinds import RecordKind
+from pipeline.services.matching import match_problem
 from pipeline.services.people import SignedInUser
 from pipeline.services.records import create_record, etag_of, get_record, touch_record, update_record
 from pipeline.services.registry import RECORD_PATHS
@@ -31,6 +33,9 @@ from pipeline.web.record_forms import QUESTIONS, RECORD_KEY_FIELDS
 from pipeline.web.rendering import page, redirect_with_flash
 from pipeline.web.views.records import TYPE_NAMES, owner_of
 
+SEEN_SIMILAR = "seen_similar"
+SIMILAR_SHOWN = 5
+SIMILAR_ENOUGH = 0.3
 NEW_TITLES = {
     "project": "Register a project",
     "product": "Register a product",
@@ -155,6 +160,16 @@ def form_page(
     )
 
 
+def similar_projects(registry: RegistryDep, project: Any) -> list[SimilarRecord]:
+    """Projects already registered that look like this one (asked once, before it is saved)."""
+    if project is None:
+        return []
+    text = "\n".join([project.title, project.summary, project.problem, project.approach])
+    asked = MatchIn(text=text, council=project.lead_council, limit=SIMILAR_SHOWN * 3)
+    found = match_problem(registry, asked).similar_records
+    return [s for s in found if s.record.type == "project" and s.similarity >= SIMILAR_ENOUGH][:SIMILAR_SHOWN]
+
+
 def editing_router(kind: RecordKind) -> Router:
     path = RECORD_PATHS[kind.name]
     title = NEW_TITLES[kind.name]
@@ -178,6 +193,15 @@ def editing_router(kind: RecordKind) -> Router:
     ) -> Any:
         questions = questions_for(registry, kind, user)
         answers, struct = answers_for(kind, questions, form)
+        alike = (
+            similar_projects(registry, struct)
+            if kind.name == "project" and not form.get(SEEN_SIMILAR)
+            else []
+        )
+        if alike:
+            return form_page(
+                request, kind, questions, answers.shown, title=title, action=f"/{path}/new", similar=alike
+            )
         if struct is not None:
             try:
                 created: Any = create_record(registry, user.actor, kind, struct)

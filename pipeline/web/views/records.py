@@ -16,6 +16,7 @@ from pipeline.services.changelog import utcnow
 from pipeline.services.council_profile import council_names
 from pipeline.services.history import record_history
 from pipeline.services.kinds import RecordKind
+from pipeline.services.matching import suggest_partners
 from pipeline.services.people import SignedInUser
 from pipeline.services.records import get_record
 from pipeline.services.registry import RECORD_PATHS
@@ -23,6 +24,7 @@ from pipeline.web.rendering import Alternate, page
 
 DORMANT_AFTER = timedelta(days=183)
 HISTORY_SHOWN = 100
+SUGGESTIONS_SHOWN = 5
 TYPE_NAMES = {"project": "Project", "product": "Product", "finding": "Research finding", "code-link": "Code"}
 
 
@@ -61,6 +63,7 @@ def record_page(
         owner=owner_of(record),
         can_edit=may_edit(user, record),
         dormant=is_dormant(getattr(record, "last_confirmed_at", None)),
+        partners=suggest_partners(registry, record.id, SUGGESTIONS_SHOWN) if kind.name == "project" else None,
         alternates=[Alternate("application/json", record.url, "This record as JSON")],
     )
 

@@ -1,0 +1,269 @@
+"""Partner matching, measured through the public API: recall@5, recall@10, MRR and latency.
+
+    .venv/bin/python bench/matching_eval.py                       # the demo registry only
+    .venv/bin/python bench/matching_eval.py --records 10000 --records 100000
+
+For each registry (the demo data alone, then the demo data inside N synthetic records, built
+or reused in var/bench/ like the search benchmark) it starts `pipeline serve` and runs the
+labelled cases in bench/data/matching_labels.json:
+
+- leave-one-out: every demo project with partners is deleted through the API, its own text is
+  matched (POST /api/v1/match as its lead council), and its partner councils are the councils
+  that should be suggested; then it is registered again through the API;
+- problems told in other words, with the councils whose records deal with them.
+
+Latency is of POST /api/v1/match and GET /api/v1/projects/{id}/partners over HTTP on loopback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from search_bench import DEMO_RECORDS, build, machine, percentiles  # noqa: E402
+
+from pipeline.config import load_settings  # noqa: E402
+from pipeline.services.actors import SYSTEM  # noqa: E402
+from pipeline.services.registry import Registry  # noqa: E402
+from pipeline.services.seed import seed  # noqa: E402
+from pipeline.storage.migrate import upgrade  # noqa: E402
+
+LABELS = ROOT / "bench" / "data" / "matching_labels.json"
+PIPELINE = [sys.executable, "-m", "pipeline.cli"]
+PROJECT_INPUT = [
+    "title",
+    "summary",
+    "problem",
+    "approach",
+    "phase",
+    "service_areas",
+    "tags",
+    "collaboration",
+    "help_wanted",
+    "start_date",
+    "end_date",
+    "funding",
+    "contact_url",
+    "website_url",
+    "external_id",
+]
+
+
+def demo_registry(base: Path) -> Path:
+    data_dir = base / "matching-demo"
+    shutil.rmtree(data_dir, ignore_errors=True)
+    registry = Registry(load_settings({}, data_dir=str(data_dir), index_wait_seconds=0))
+    upgrade(registry.engine)
+    seed(registry, SYSTEM)
+    registry.search.rebuild()
+    registry.close()
+    return data_dir
+
+
+@contextmanager
+def serving(data_dir: Path) -> Iterator[tuple[httpx.Client, str]]:
+    """The real server on loopback, and an admin token for the leave-one-out deletes."""
+    env = {**os.environ, "PIPELINE_DATA_DIR": str(data_dir), "PIPELINE_LOG_LEVEL": "WARNING"}
+    made = subprocess.run(
+        [*PIPELINE, "tokens", "create", "--admin", "--expires", "1d"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    token = made.stdout.strip().splitlines()[-1]
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    server = subprocess.Popen(
+        [*PIPELINE, "serve", "--port", str(port)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if httpx.get(f"{base}/api/v1/status", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise SystemExit("the server did not start")
+            time.sleep(0.5)
+        with httpx.Client(base_url=base, timeout=60) as http:
+            yield http, token
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def leave_out_cases(http: httpx.Client) -> list[dict[str, Any]]:
+    """Every demo project with partners: its slug, and its partners as the expected councils."""
+    with (ROOT / "seed" / "projects.json").open() as handle:
+        projects = json.load(handle)
+    return [
+        {
+            "id": f"leave-out:{p['title']}",
+            "title": p["title"],
+            "expected": [x["council"] for x in p["partners"]],
+        }
+        for p in projects
+        if p.get("partners")
+    ]
+
+
+def _slug_of(http: httpx.Client, title: str) -> dict[str, Any]:
+    found = http.get("/api/v1/search", params={"q": f'"{title}"', "type": "project", "per_page": 50}).json()
+    match = next(item for item in found["items"] if item["title"] == title)
+    project: dict[str, Any] = http.get(f"/api/v1/projects/{match['id']}").json()
+    return project
+
+
+def _as_input(project: dict[str, Any]) -> dict[str, Any]:
+    body = {name: project[name] for name in PROJECT_INPUT if project.get(name) not in (None, [], "")}
+    body["lead_council"] = project["lead_council"]["slug"]
+    body["partners"] = [{"council": p["council"]["slug"], "role": p["role"]} for p in project["partners"]]
+    body["products"] = [
+        {"product": p["record"]["id"], "relation": p["relation"]} for p in project["products"]
+    ]
+    return body
+
+
+def run_leave_out(http: httpx.Client, token: str, case: dict[str, Any]) -> tuple[list[str], float]:
+    project = _slug_of(http, case["title"])
+    auth = {"Authorization": f"Bearer {token}"}
+    http.delete(f"/api/v1/projects/{project['id']}", headers=auth).raise_for_status()
+    try:
+        body = {
+            "title": project["title"],
+            "text": "\n".join([project["summary"], project["problem"], project["approach"]]),
+            "council": project["lead_council"]["slug"],
+            "phase": project["phase"],
+            "service_areas": project["service_areas"],
+            "tags": project["tags"],
+            "limit": 10,
+        }
+        return _match(http, body)
+    finally:
+        http.post("/api/v1/projects", json=_as_input(project), headers=auth).raise_for_status()
+
+
+def _match(http: httpx.Client, body: dict[str, Any]) -> tuple[list[str], float]:
+    started = time.perf_counter()
+    answer = http.post("/api/v1/match", json=body)
+    elapsed = time.perf_counter() - started
+    answer.raise_for_status()
+    return [s["council"]["slug"] for s in answer.json()["suggestions"]], elapsed
+
+
+def scores(ranked: list[str], expected: list[str]) -> dict[str, float]:
+    wanted = set(expected)
+    first = next((rank for rank, slug in enumerate(ranked, start=1) if slug in wanted), None)
+    return {
+        "recall@5": len(wanted & set(ranked[:5])) / len(wanted),
+        "recall@10": len(wanted & set(ranked[:10])) / len(wanted),
+        "mrr": 1 / first if first else 0.0,
+    }
+
+
+def evaluate(http: httpx.Client, token: str) -> dict[str, Any]:
+    labels = json.loads(LABELS.read_text())
+    results: dict[str, list[dict[str, float]]] = {"leave-one-out": [], "other words": []}
+    latencies: list[float] = []
+    misses: list[str] = []
+    for case in leave_out_cases(http):
+        ranked, elapsed = run_leave_out(http, token, case)
+        results["leave-one-out"].append(scores(ranked, case["expected"]))
+        latencies.append(elapsed)
+    for case in labels["cases"]:
+        ranked, elapsed = _match(http, {"text": case["text"], "council": case["council"], "limit": 10})
+        found = scores(ranked, case["expected"])
+        results["other words"].append(found)
+        latencies.append(elapsed)
+        if found["recall@10"] < 1:
+            misses.append(f"{case['id']}: expected {case['expected']}, got {ranked[:10]}")
+    summary = {name: _mean(rows) for name, rows in results.items()}
+    summary["all"] = _mean([row for rows in results.values() for row in rows])
+    return {
+        "quality": summary,
+        "cases": {k: len(v) for k, v in results.items()},
+        "match_latency": latencies,
+        "misses": misses,
+    }
+
+
+def _mean(rows: list[dict[str, float]]) -> dict[str, float]:
+    return {key: sum(row[key] for row in rows) / len(rows) for key in ("recall@5", "recall@10", "mrr")}
+
+
+def partner_latency(http: httpx.Client, samples: int) -> dict[str, float]:
+    projects = http.get("/api/v1/search", params={"type": "project", "per_page": 100}).json()["items"]
+    rng = random.Random(7)
+    for project in projects[:5]:
+        http.get(f"/api/v1/projects/{project['id']}/partners").raise_for_status()  # warm up
+    times = []
+    for _ in range(samples):
+        project = rng.choice(projects)
+        started = time.perf_counter()
+        http.get(f"/api/v1/projects/{project['id']}/partners").raise_for_status()
+        times.append(time.perf_counter() - started)
+    return percentiles(times)
+
+
+def report(label: str, records: int, result: dict[str, Any], partners: dict[str, float]) -> None:
+    match = percentiles(result["match_latency"])
+    print(f"\n## {label}: {records:,} records")
+    print("| cases | n | recall@5 | recall@10 | MRR |\n| --- | ---: | ---: | ---: | ---: |")
+    for name, got in result["quality"].items():
+        n = sum(result["cases"].values()) if name == "all" else result["cases"][name]
+        print(f"| {name} | {n} | {got['recall@5']:.2f} | {got['recall@10']:.2f} | {got['mrr']:.2f} |")
+    calls = len(result["match_latency"])
+    print(f"\nPOST /api/v1/match (n={calls}): p50 {match['p50']:.1f} ms, p95 {match['p95']:.1f} ms")
+    p50, p95 = partners["p50"], partners["p95"]
+    print(f"GET /api/v1/projects/{{id}}/partners (n=200): p50 {p50:.1f} ms, p95 {p95:.1f} ms")
+    for miss in result["misses"]:
+        print(f"  missed: {miss}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--records", type=int, action="append", default=[], help="registry size (repeatable)")
+    parser.add_argument("--data-dir", type=Path, default=ROOT / "var" / "bench")
+    args = parser.parse_args()
+    print(f"Machine: {machine()}")
+    runs = [("demo data", demo_registry(args.data_dir), DEMO_RECORDS)]
+    for size in args.records:
+        registry, _ = build(size, args.data_dir, rebuild=False)
+        registry.close()
+        runs.append(("demo data among synthetic records", args.data_dir / f"synthetic-{size}", size))
+    for label, data_dir, records in runs:
+        with serving(data_dir) as (http, token):
+            result = evaluate(http, token)
+            partners = partner_latency(http, 200)
+        report(label, records, result, partners)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,106 @@
+"""Records that share a text's concepts, found in the search index with cached posting masks.
+
+A record's similarity is the share of the text's concept weight it covers (of its ten rarest
+concepts, so a long text is not penalised), each concept weighted by how rare it is (inverse
+document frequency): sharing "ehcp" says more than sharing "report". Concepts that a fifth of
+all records have are dropped as noise; a record sharing just one of several concepts counts half.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from whoosh import query as wq
+
+from pipeline.matching.concepts import Concept
+from pipeline.search.facet_arrays import Mask
+from pipeline.search.fields import META_ID, TEXT_FIELDS
+from pipeline.search.postings import Matcher
+
+MAX_CONCEPTS = 40
+MAX_DOCUMENT_SHARE = 0.2  # a concept in more than a fifth of all records is not evidence
+TITLE_WEIGHT = 0.25  # extra weight when the record's title names the concept
+CONCEPTS_PER_RECORD = 10
+LONE_CONCEPT = 0.5  # one shared concept of several is a weak sign: it counts half
+
+
+@dataclass(frozen=True)
+class Weighted:
+    concept: Concept
+    idf: float
+    mask: Mask
+    in_title: Mask
+
+
+@dataclass(frozen=True)
+class Found:
+    """A record sharing concepts with the text, with what the index stores about it."""
+
+    fields: dict[str, Any]
+    similarity: float  # 0..1: the share of the text's concept weight this record has
+    shared: tuple[Concept, ...]
+
+    def values(self, facet: str) -> list[str]:
+        return [v for v in str(self.fields.get(facet, "")).split(",") if v]
+
+
+def idf(document_count: int, containing: int) -> float:
+    """BM25's inverse document frequency: rarer concepts weigh more; never negative."""
+    return math.log(1 + (document_count - containing + 0.5) / (containing + 0.5))
+
+
+def weigh(matcher: Matcher, concepts: list[Concept]) -> list[Weighted]:
+    """The concepts worth matching on, rarest (and most repeated) first."""
+    live = int(matcher.live.sum())
+    weighted = []
+    for concept in concepts:
+        mask = _concept_mask(matcher, concept, TEXT_FIELDS)
+        containing = int(mask.sum())
+        if containing == 0 or (containing > MAX_DOCUMENT_SHARE * live and live > 20):
+            continue
+        title = _concept_mask(matcher, concept, ("title",))
+        weighted.append(Weighted(concept, idf(live, containing) * (1 + math.log(concept.count)), mask, title))
+    weighted.sort(key=lambda w: -w.idf)
+    return weighted[:MAX_CONCEPTS]
+
+
+def _concept_mask(matcher: Matcher, concept: Concept, fields: tuple[str, ...]) -> Mask:
+    variants = [
+        wq.And([wq.Or([wq.Term(f, stem) for f in fields]) for stem in run]) for run in concept.variants
+    ]
+    return matcher.mask(wq.Or(variants) if len(variants) > 1 else variants[0])
+
+
+def find_similar(
+    searcher: Any, matcher: Matcher, weighted: list[Weighted], *, exclude: set[str], limit: int
+) -> list[Found]:
+    """The records that share the most concept weight, best first."""
+    if not weighted:
+        return []
+    # A record shares a handful of a long text's concepts at best: measure against the rarest few.
+    total = sum(w.idf for w in weighted[:CONCEPTS_PER_RECORD])
+    scores = np.zeros(matcher.size, dtype=np.float64)
+    for w in weighted:
+        scores += w.mask * w.idf + w.in_title * (w.idf * TITLE_WEIGHT)
+    for record_id in [*exclude, META_ID]:
+        docnum = searcher.document_number(id=record_id)
+        if docnum is not None:
+            scores[docnum] = 0
+    candidates = np.flatnonzero(scores > 0)
+    if len(candidates) > limit:
+        candidates = candidates[np.argpartition(-scores[candidates], limit)[:limit]]
+    ranked = sorted(candidates.tolist(), key=lambda d: (-scores[d], d))
+    lone = LONE_CONCEPT if len(weighted) >= 2 else 1.0
+    found = [
+        _found(searcher.stored_fields(doc), [w for w in weighted if w.mask[doc]], total, lone)
+        for doc in ranked
+    ]
+    return sorted(found, key=lambda f: -f.similarity)
+
+
+def _found(fields: dict[str, Any], shared: list[Weighted], total: float, lone: float) -> Found:
+    similarity = min(1.0, sum(w.idf for w in shared) / total) * (lone if len(shared) == 1 else 1.0)
+    return Found(fields, similarity, tuple(w.concept for w in shared))

@@ -1,0 +1,240 @@
+"""Suggest partner councils for a project, or for a problem typed before registering one."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from sqlmodel import Session, col, select
+
+from pipeline.errors import NotFound
+from pipeline.matching.concepts import concepts, words_for
+from pipeline.matching.evidence import Place
+from pipeline.matching.retrieval import Found, find_similar, weigh
+from pipeline.matching.scorer import Ask, Match, Scored, Weights, by_council, score
+from pipeline.schemas.common import CouncilRef, RecordRef
+from pipeline.schemas.matching import MatchIn, MatchOut, PartnersOut, Reason, SimilarRecord, Suggestion
+from pipeline.services.councils import council_ref, resolve_council
+from pipeline.services.registry import Registry, Urls
+from pipeline.services.relations import find_record, labels_for, record_ref
+from pipeline.storage.models import Council, Project, RecordCouncil
+from pipeline.vocab import RecordType
+
+WEIGHTS = Weights()
+CANDIDATE_RECORDS = 400
+COUNCIL_PROJECTS = 20
+TERMS_SHOWN = 8
+TYPE_NAMES = {"project": "project", "product": "product", "finding": "research finding", "code-link": "code"}
+
+
+def suggest_partners(registry: Registry, project_key: str, limit: int = 10) -> PartnersOut:
+    """Councils to work with on a project: not its own council, not councils already on it."""
+    with registry.reading() as session:
+        project = find_record(session, "project", project_key)
+        if not isinstance(project, Project):
+            raise NotFound(f"No project is known by '{project_key}'.")
+        places, rows = _places(session)
+        owner = next(c for c in rows.values() if c.id == project.owner_council_id)
+        taking_part = set(
+            session.exec(
+                select(RecordCouncil.council_id).where(
+                    RecordCouncil.record_type == "project", RecordCouncil.record_id == project.id
+                )
+            )
+        )
+        on_it = {owner.slug} | {c.slug for c in rows.values() if c.id in taking_part}
+        labels = labels_for(session, "project", [project.id]).get(project.id, {})
+        ask = Ask(
+            council=places[owner.slug],
+            phase=project.phase,
+            service_areas=tuple(labels.get("service_area", [])),
+            tags=tuple(labels.get("tag", [])),
+            excluded=frozenset(on_it),
+        )
+        text = "\n".join([project.title, project.summary, project.problem, project.approach])
+        ref = record_ref("project", project, registry.urls)
+    result = _match(registry, text, ask, {project.id}, limit)
+    return PartnersOut(project=ref, suggestions=result.suggestions, similar_records=result.similar_records)
+
+
+def suggest_for_council(registry: Registry, council_key: str, limit: int = 10) -> MatchOut:
+    """Councils working on the problems of a council's projects (its newest, taken together)."""
+    with registry.reading() as session:
+        places, _ = _places(session)
+        council = resolve_council(session, council_key, "council")
+        projects = list(
+            session.exec(
+                select(Project)
+                .where(Project.owner_council_id == council.id)
+                .order_by(col(Project.updated_at).desc())
+                .limit(COUNCIL_PROJECTS)
+            )
+        )
+        labels = labels_for(session, "project", [p.id for p in projects])
+    areas = [a for p in projects for a in labels.get(p.id, {}).get("service_area", [])]
+    ask = Ask(
+        council=places.get(council.slug),
+        service_areas=tuple(dict.fromkeys(areas)),
+        excluded=frozenset({council.slug}),
+    )
+    text = "\n".join(f"{p.title}\n{p.summary}\n{p.problem}" for p in projects)
+    if not text.strip():
+        return MatchOut(suggestions=[], similar_records=[])
+    return _match(registry, text, ask, {p.id for p in projects}, limit)
+
+
+def match_problem(registry: Registry, data: MatchIn) -> MatchOut:
+    """Councils working on a problem described in words (and optionally who is asking)."""
+    with registry.reading() as session:
+        places, _ = _places(session)
+        asking = resolve_council(session, data.council, "council") if data.council else None
+    ask = Ask(
+        council=places.get(asking.slug) if asking else None,
+        phase=data.phase,
+        service_areas=tuple(data.service_areas),
+        tags=tuple(" ".join(t.lower().split()) for t in data.tags),
+        excluded=frozenset({asking.slug}) if asking else frozenset(),
+    )
+    return _match(registry, f"{data.title}\n{data.text}", ask, set(), data.limit)
+
+
+def _match(registry: Registry, text: str, ask: Ask, exclude: set[str], limit: int) -> MatchOut:
+    with registry.search.view() as (searcher, matcher):
+        weighted = weigh(matcher, concepts(text))
+        found = find_similar(searcher, matcher, weighted, exclude=exclude, limit=CANDIDATE_RECORDS)
+    grouped = by_council(found, ask, WEIGHTS)
+    with registry.reading() as session:
+        places, rows = _places(session)
+        scored = score(ask, grouped, places, _offers(session, found), WEIGHTS)[:limit]
+        similar = [f for f in found if f.similarity >= WEIGHTS.min_similarity][:limit]
+        return MatchOut(
+            suggestions=[_suggestion(s, rows, registry.urls) for s in scored],
+            similar_records=[_similar(f, rows, registry.urls) for f in similar],
+        )
+
+
+def _places(session: Session) -> tuple[dict[str, Place], dict[str, Council]]:
+    rows = {c.slug: c for c in session.exec(select(Council)) if c.end_date is None}
+    places = {
+        slug: Place(
+            slug=slug,
+            name=c.short_name,
+            gss_code=c.gss_code,
+            kind=c.kind,
+            kind_name=c.kind_name,
+            region=c.region,
+            county=c.county,
+            combined_authority=c.combined_authority,
+            neighbours=frozenset(c.neighbours),
+        )
+        for slug, c in rows.items()
+    }
+    return places, rows
+
+
+def _offers(session: Session, found: list[Found]) -> dict[str, list[str]]:
+    """How each matching project's council says others can work with it."""
+    ids = [str(f.fields["id"]) for f in found if f.fields.get("type") == "project"]
+    return {
+        record_id: kinds.get("collaboration", [])
+        for record_id, kinds in labels_for(session, "project", ids).items()
+    }
+
+
+def _ref(fields: dict[str, Any], urls: Urls) -> RecordRef:
+    record_type = cast(RecordType, str(fields["type"]))
+    return RecordRef(
+        type=record_type,
+        id=str(fields["id"]),
+        slug=str(fields["slug"]),
+        title=str(fields["title"]),
+        url=urls.api(record_type, str(fields["slug"])),
+    )
+
+
+def shared_words(found: Found) -> list[str]:
+    """The words of the record that name the concepts it shares, as the record spells them."""
+    text = f"{found.fields.get('title', '')}\n{found.fields.get('content', '')}"
+    words: list[str] = []
+    for concept in found.shared:
+        spelt = words_for(text, concept)
+        if spelt and spelt[0].lower() not in (w.lower() for w in words):
+            words.append(spelt[0])
+    return words[:TERMS_SHOWN]
+
+
+def _similar(found: Found, rows: dict[str, Council], urls: Urls) -> SimilarRecord:
+    owner = rows.get(str(found.fields.get("owner")))
+    return SimilarRecord(
+        record=_ref(found.fields, urls),
+        council=council_ref(owner, urls) if owner else CouncilRef(slug="", name="", gss_code=None, url=""),
+        similarity=round(found.similarity, 3),
+        terms=shared_words(found),
+    )
+
+
+def _suggestion(scored: Scored, rows: dict[str, Council], urls: Urls) -> Suggestion:
+    return Suggestion(
+        council=council_ref(rows[scored.council.slug], urls),
+        score=scored.score,
+        reasons=[*_record_reasons(scored.matches, urls), *_other_reasons(scored)],
+    )
+
+
+def _record_reasons(matches: list[Match], urls: Urls) -> list[Reason]:
+    reasons = []
+    for match in matches:
+        fields = match.found.fields
+        terms = shared_words(match.found)
+        kind = TYPE_NAMES[str(fields["type"])]
+        phase = f" ({fields['phase']})" if fields.get("phase") else ""
+        says = (
+            f"Their {kind} “{fields['title']}”{phase}"
+            if match.owner
+            else f"They take part in the {kind} “{fields['title']}”"
+        )
+        reasons.append(
+            Reason(
+                kind="similar_record",
+                text=f"{says} also mentions {', '.join(terms)}.",
+                record=_ref(fields, urls),
+                terms=terms,
+            )
+        )
+    return reasons
+
+
+def _other_reasons(scored: Scored) -> list[Reason]:
+    reasons = []
+    if scored.service_areas:
+        names = ", ".join(a.replace("-", " ") for a in scored.service_areas)
+        reasons.append(
+            Reason(
+                kind="service_areas",
+                text=f"Works in the same service areas: {names}.",
+                values=scored.service_areas,
+            )
+        )
+    if scored.tags:
+        reasons.append(
+            Reason(kind="tags", text=f"Uses the same tags: {', '.join(scored.tags)}.", values=scored.tags)
+        )
+    if scored.relation:
+        reasons.append(
+            Reason(kind="geography", text=f"{scored.relation.text}.", values=[scored.relation.kind])
+        )
+    if scored.ahead:
+        match, _ = scored.ahead
+        reasons.append(
+            Reason(
+                kind="phase",
+                text=f"A step ahead: “{match.found.fields['title']}” is in {match.found.fields['phase']}.",
+                values=[str(match.found.fields["phase"])],
+            )
+        )
+    if scored.open_to:
+        match, offers = scored.open_to
+        names = ", ".join(o.replace("-", " ") for o in offers)
+        reasons.append(
+            Reason(kind="collaboration", text=f"Open to working with others: {names}.", values=offers)
+        )
+    return reasons

@@ -1,0 +1,272 @@
+"""Partner matching: the pure parts table by table, then suggestions on the demo data."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from litestar.testing import TestClient
+
+from pipeline.matching.concepts import concepts, words_for
+from pipeline.matching.evidence import Place, diminishing_sum, geographic_relation, shared, steps_ahead
+from pipeline.matching.retrieval import Found, idf
+from pipeline.matching.scorer import Ask, Weights, by_council, score
+from pipeline.services.actors import SYSTEM
+from pipeline.services.registry import Registry
+from pipeline.services.seed import seed
+from tests.pages import Pages
+
+HACKNEY = Place(
+    "hackney",
+    "Hackney",
+    "E09000012",
+    "LBO",
+    "London borough",
+    "London",
+    None,
+    "GLA",
+    frozenset({"E09000019"}),
+)
+ISLINGTON = Place("islington", "Islington", "E09000019", "LBO", "London borough", "London", None, "GLA")
+KENT = Place("kent", "Kent", "E10000016", "CTY", "County council", "South East")
+DOVER = Place("dover", "Dover", "E07000108", "NMD", "District", "South East", "E10000016")
+ASHFORD = Place("ashford", "Ashford", "E07000105", "NMD", "District", "South East", "E10000016")
+LEEDS = Place("leeds", "Leeds", "E08000035", "MD", "Metropolitan district", "Yorkshire", None, "E47000003")
+YORK = Place("york", "York", "E06000014", "UA", "Unitary", "Yorkshire", None, "E47000003")
+WIGAN = Place("wigan", "Wigan", "E08000010", "MD", "Metropolitan district", "North West", None, "E47000001")
+
+
+@pytest.mark.parametrize(
+    ("asking", "other", "relation"),
+    [
+        (HACKNEY, ISLINGTON, "neighbour"),
+        (ISLINGTON, HACKNEY, "neighbour"),  # named on one side only is enough
+        (DOVER, ASHFORD, "county"),
+        (DOVER, KENT, "county"),  # the county council of a district
+        (KENT, DOVER, "county"),
+        (LEEDS, YORK, "combined_authority"),
+        (LEEDS, WIGAN, "kind"),
+        (HACKNEY, KENT, None),
+    ],
+)
+def test_geographic_relation(asking: Place, other: Place, relation: str | None) -> None:
+    found = geographic_relation(asking, other)
+    assert (found.kind if found else None) == relation
+    if found:
+        assert asking.name in found.text or found.kind in ("region", "kind")
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [([], 0.0), ([0.8], 0.8), ([0.4, 0.8], 1.0), ([0.5, 0.5, 0.5, 0.5, 0.5], 0.9375), ([0.1] * 10, 0.1875)],
+)
+def test_diminishing_sum_rewards_several_matches_but_not_a_long_weak_tail(
+    values: list[float], expected: float
+) -> None:
+    assert diminishing_sum(values, 0.5, 4) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("mine", "theirs", "ahead"),
+    [
+        ("discovery", "beta", 2),
+        ("beta", "alpha", 0),
+        ("alpha", "alpha", 0),
+        ("idea", "retired", 0),
+        (None, "live", 0),
+        ("alpha", None, 0),
+    ],
+)
+def test_steps_ahead(mine: str | None, theirs: str | None, ahead: int) -> None:
+    assert steps_ahead(mine, theirs) == ahead
+
+
+def test_shared_keeps_the_askers_order() -> None:
+    assert shared(["waste", "housing", "waste"], {"housing", "waste", "parking"}) == ["waste", "housing"]
+
+
+@pytest.mark.parametrize(
+    ("text", "labels"),
+    [
+        ("Missed bin collections", ["missed", "bin collections"]),
+        ("waste collection and bins", ["waste collection"]),  # the same concept, counted twice
+        ("Education, health and care plans", ["education, health and care plans"]),
+        ("Our council's residents need a new digital service", []),  # generic words carry nothing
+        ("We were told they would", []),  # everyday words carry nothing
+        ("Anti-social behaviour (ASB) cases", ["anti-social behaviour", "cases"]),
+    ],
+)
+def test_concepts_fold_synonyms_and_drop_noise(text: str, labels: list[str]) -> None:
+    assert [c.label for c in concepts(text)] == labels
+
+
+def test_synonyms_match_in_either_direction() -> None:
+    [bins] = [c for c in concepts("missed bins") if c.label == "bins"]
+    assert words_for("We reduced missed waste collections", bins) == ["waste collections"]
+    [ehcp] = concepts("EHCP")
+    assert words_for("Education, Health and Care Plan reviews", ehcp) == ["Education, Health and Care Plan"]
+    assert words_for("We send letters", ehcp) == []
+
+
+@pytest.mark.parametrize(("count", "containing"), [(1000, 1), (1000, 100), (1000, 999), (10, 10)])
+def test_idf_is_positive_and_falls_with_frequency(count: int, containing: int) -> None:
+    assert idf(count, containing) > 0
+    assert idf(count, containing) >= idf(count, min(count, containing + 1))
+
+
+def _found(record_id: str, owner: str, councils: str, similarity: float, **fields: Any) -> Found:
+    return Found(
+        {
+            "id": record_id,
+            "owner": owner,
+            "council": councils,
+            "type": "project",
+            "title": record_id,
+            **fields,
+        },
+        similarity,
+        (),
+    )
+
+
+def test_scorer_excludes_and_never_repeats_a_council_and_prefers_several_matches() -> None:
+    places = {p.slug: p for p in (HACKNEY, ISLINGTON, KENT, DOVER, ASHFORD)}
+    found = [
+        _found("a", "kent", "kent,dover", 0.9),
+        _found("b", "hackney", "hackney,islington", 0.8),  # the asker's own record
+        _found("c", "islington", "islington", 0.5),
+        _found("d", "islington", "islington", 0.5),
+        _found("e", "ashford", "ashford", 0.05),  # too weak to be evidence
+    ]
+    ask = Ask(council=HACKNEY, excluded=frozenset({"hackney"}))
+    ranked = score(ask, by_council(found, ask, Weights()), places, {}, Weights())
+    names = [s.council.slug for s in ranked]
+    assert names == ["islington", "kent", "dover"]
+    assert len(names) == len(set(names))
+    assert ranked[0].relation is not None
+    assert ranked[0].relation.kind == "neighbour"
+    assert [m.found.fields["id"] for m in ranked[0].matches] == ["c", "d", "b"]  # taking part counts less
+    assert ranked[2].matches[0].owner is False  # Dover takes part in Kent's project
+
+
+def test_scorer_rewards_a_step_ahead_and_willingness() -> None:
+    places = {p.slug: p for p in (ISLINGTON, KENT)}
+    found = [
+        _found("a", "kent", "kent", 0.5, phase="live"),
+        _found("b", "islington", "islington", 0.5, phase="idea"),
+    ]
+    ask = Ask(phase="alpha")
+    ranked = score(ask, by_council(found, ask, Weights()), places, {"a": ["share-code"]}, Weights())
+    assert [s.council.slug for s in ranked] == ["kent", "islington"]
+    assert ranked[0].ahead is not None
+    assert ranked[0].open_to is not None
+    assert ranked[1].ahead is None
+
+
+@pytest.fixture
+def demo(registry: Registry) -> Registry:
+    seed(registry, SYSTEM)
+    registry.search.catch_up()
+    return registry
+
+
+def _record_text(client: TestClient[Any], url: str) -> str:
+    response = client.get(url.replace("http://testserver.local", ""))
+    assert response.status_code == 200, url
+    record = response.json()
+    fields = (
+        "title",
+        "summary",
+        "problem",
+        "approach",
+        "help_wanted",
+        "findings",
+        "kind",
+        "licence",
+        "is_based_on",
+        "method",
+        "language",
+        "host",
+    )
+    return " ".join(str(record.get(f) or "") for f in fields)
+
+
+def test_project_partners_on_the_demo_data_are_explained_truthfully(
+    demo: Registry, client: TestClient[Any]
+) -> None:
+    projects = client.get("/api/v1/projects?limit=200").json()["items"]
+    checked = 0
+    for summary in projects[:25]:
+        project = client.get(f"/api/v1/projects/{summary['id']}").json()
+        answer = client.get(f"/api/v1/projects/{project['id']}/partners?limit=10")
+        assert answer.status_code == 200
+        body = answer.json()
+        on_it = {project["lead_council"]["slug"], *(p["council"]["slug"] for p in project["partners"])}
+        suggested = [s["council"]["slug"] for s in body["suggestions"]]
+        assert not on_it & set(suggested), project["title"]
+        assert len(suggested) == len(set(suggested))
+        scores = [s["score"] for s in body["suggestions"]]
+        assert scores == sorted(scores, reverse=True)
+        for suggestion in body["suggestions"]:
+            records = [r for r in suggestion["reasons"] if r["kind"] == "similar_record"]
+            assert records, suggestion  # never suggested for geography alone
+            for reason in records:
+                assert reason["record"]["id"] != project["id"]
+                text = _record_text(client, reason["record"]["url"]).lower()
+                assert reason["terms"]
+                for term in reason["terms"]:
+                    assert term.lower() in text, (term, reason["record"]["title"])
+                checked += 1
+    assert checked > 20
+
+
+def test_suggestions_are_stable_and_match_takes_a_problem_in_other_words(
+    demo: Registry, client: TestClient[Any]
+) -> None:
+    body = {
+        "text": "Tenants cannot report condensation and black mould online",
+        "council": "hackney",
+        "limit": 5,
+    }
+    first = client.post("/api/v1/match", json=body)
+    assert first.status_code == 200
+    assert client.post("/api/v1/match", json=body).json() == first.json()
+    result = first.json()
+    assert "hackney" not in [s["council"]["slug"] for s in result["suggestions"]]
+    titles = [r["record"]["title"].lower() for r in result["similar_records"]]
+    assert any("damp" in t or "mould" in t or "condensation" in t for t in titles)
+    bins = client.post("/api/v1/match", json={"text": "Crews miss waste collections"}).json()
+    assert any("bin" in r["record"]["title"].lower() for r in bins["similar_records"]), bins[
+        "similar_records"
+    ]
+
+
+def test_match_and_partners_reject_bad_input(demo: Registry, client: TestClient[Any]) -> None:
+    missing = client.post("/api/v1/match", json={"title": "No text"})
+    assert missing.status_code == 422
+    assert missing.json()["errors"][0]["field"] == "text"
+    assert client.post("/api/v1/match", json={"text": "x", "council": "atlantis"}).status_code == 422
+    assert client.post("/api/v1/match", json={"text": "x", "limit": 51}).status_code == 422
+    assert client.get("/api/v1/projects/no-such-project/partners").status_code == 404
+    assert client.get("/api/v1/projects/no-such-project/partners?limit=0").status_code == 400
+
+
+def test_pages_show_partner_panels_and_the_who_else_page(
+    demo: Registry, client: TestClient[Any], pages: Pages
+) -> None:
+    slug = client.get("/api/v1/projects?council=hackney&limit=1").json()["items"][0]["slug"]
+    project = pages.get(f"/projects/{slug}")
+    panel = project.select_one("#similar-heading").find_parent("section")
+    assert panel.select(".pipeline-suggestion")
+    council = pages.get("/councils/hackney")
+    assert council.select_one("#similar-heading").find_parent("section").select(".pipeline-suggestion")
+    empty = pages.get("/similar")
+    assert empty.find("textarea", attrs={"name": "text"}) is not None
+    answered = pages.get("/similar?text=missed+bins+and+fly-tipping&council=hackney")
+    suggestions = [a.get_text() for a in answered.select(".pipeline-suggestion h3 a")]
+    assert suggestions
+    assert "Hackney" not in suggestions
+    assert answered.select(".pipeline-results a")
+    problem = pages.get("/similar?text=", status=400)
+    assert re.search("Describe the problem", problem.select_one(".govuk-error-summary").get_text())
