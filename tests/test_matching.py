@@ -270,3 +270,20 @@ def test_pages_show_partner_panels_and_the_who_else_page(
     assert answered.select(".pipeline-results a")
     problem = pages.get("/similar?text=", status=400)
     assert re.search("Describe the problem", problem.select_one(".govuk-error-summary").get_text())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Residents' missed-bin reports (2024): e.g. U.K. councils, EHCPs & SEND transport… Ünïcode façade",
+        "a an the of to in tbd x y 42 3.14 data-driven",
+        "",
+    ],
+)
+def test_fast_tokens_match_the_search_index_analysis(text: str) -> None:
+    from whoosh.analysis import StemmingAnalyzer
+
+    from pipeline.matching.concepts import tokens
+
+    expected = [(t.text, t.startchar, t.endchar) for t in StemmingAnalyzer()(text, chars=True, mode="index")]
+    assert [(t.stem, t.start, t.end) for t in tokens(text)] == expected

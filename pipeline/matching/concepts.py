@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
+from typing import NamedTuple
 
 from whoosh.analysis import StemmingAnalyzer
 
@@ -23,21 +26,31 @@ class Concept:
 
 
 @cache
-def _analyzer() -> StemmingAnalyzer:
-    # The same analysis as the search index's text fields, so stems line up with its terms.
-    return StemmingAnalyzer()
+def _analysis() -> tuple[re.Pattern[str], frozenset[str], int, Callable[[str], str]]:
+    """The search index's text analysis (StemmingAnalyzer), taken apart to run without
+    Whoosh's generator chain, which costs microseconds a word: same pattern, stop words,
+    minimum length and stemmer, so the stems line up with the index's terms."""
+    tokenizer, _, stop, stemmer = StemmingAnalyzer().items
+    return tokenizer.expression, frozenset(stop.stops), stop.min, lru_cache(maxsize=65536)(stemmer.stemfn)
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     stem: str
     start: int
     end: int
 
 
-def tokens(text: str) -> list[Token]:
-    """Each word of the text that is not a stop word: its stem and where it is."""
-    return [Token(t.text, t.startchar, t.endchar) for t in _analyzer()(text, chars=True, mode="index")]
+@lru_cache(maxsize=4096)
+def tokens(text: str) -> tuple[Token, ...]:
+    """Each word of the text that is not a stop word: its stem and where it is (remembered:
+    the same records' texts are read again to explain one answer after another)."""
+    pattern, stops, shortest, stem = _analysis()
+    found = []
+    for match in pattern.finditer(text):
+        word = match.group(0).lower()
+        if len(word) >= shortest and word not in stops:
+            found.append(Token(stem(word), match.start(), match.end()))
+    return tuple(found)
 
 
 def stems(text: str) -> Stems:
@@ -82,22 +95,33 @@ def concepts(text: str) -> list[Concept]:
     return [Concept(c.label, c.variants, counts[key]) for key, c in found.items()]
 
 
-def _group_at(words: list[Token], position: int) -> tuple[int | None, Stems]:
+@cache
+def _runs_by_first_stem() -> dict[str, list[tuple[int, Stems]]]:
+    index: dict[str, list[tuple[int, Stems]]] = {}
+    for group, runs in enumerate(synonym_groups()):
+        for run in runs:
+            index.setdefault(run[0], []).append((group, run))
+    return index
+
+
+def _group_at(words: tuple[Token, ...], position: int) -> tuple[int | None, Stems]:
     """The synonym group whose longest phrase starts at `position`, if any."""
     best: tuple[int | None, Stems] = (None, ())
-    for index, runs in enumerate(synonym_groups()):
-        for run in runs:
-            window = tuple(token.stem for token in words[position : position + len(run)])
-            if window == run and len(run) > len(best[1]):
-                best = (index, run)
+    for group, run in _runs_by_first_stem().get(words[position].stem, []):
+        window = tuple(token.stem for token in words[position : position + len(run)])
+        if window == run and len(run) > len(best[1]):
+            best = (group, run)
     return best
 
 
 def words_for(text: str, concept: Concept) -> list[str]:
     """The words of `text` that name `concept` (as the text spells them), first mention first."""
     words = tokens(text)
+    starts = {run[0] for run in concept.variants}
     found: list[str] = []
-    for position in range(len(words)):
+    for position, token in enumerate(words):
+        if token.stem not in starts:
+            continue
         for run in concept.variants:
             window = words[position : position + len(run)]
             if tuple(t.stem for t in window) == run:
@@ -105,3 +129,19 @@ def words_for(text: str, concept: Concept) -> list[str]:
                 if phrase.lower() not in (f.lower() for f in found):
                     found.append(phrase)
     return found
+
+
+def spellings(text: str, wanted: tuple[Concept, ...]) -> list[str]:
+    """How `text` first spells each of the concepts it names, in one pass over its words."""
+    words = tokens(text)
+    runs: dict[str, list[tuple[int, Stems]]] = {}
+    for index, concept in enumerate(wanted):
+        for run in concept.variants:
+            runs.setdefault(run[0], []).append((index, run))
+    first: dict[int, str] = {}
+    for position, token in enumerate(words):
+        for index, run in runs.get(token.stem, []):
+            window = words[position : position + len(run)]
+            if index not in first and tuple(t.stem for t in window) == run:
+                first[index] = " ".join(text[window[0].start : window[-1].end].split())
+    return [first[i] for i in sorted(first)]

@@ -56,7 +56,7 @@ def weigh(matcher: Matcher, concepts: list[Concept]) -> list[Weighted]:
     """The concepts worth matching on, rarest (and most repeated) first."""
     live = int(matcher.live.sum())
     weighted = []
-    for concept in concepts:
+    for concept in _likely_useful(matcher, concepts, live):
         mask = _concept_mask(matcher, concept, TEXT_FIELDS)
         containing = int(mask.sum())
         if containing == 0 or (containing > MAX_DOCUMENT_SHARE * live and live > 20):
@@ -65,6 +65,24 @@ def weigh(matcher: Matcher, concepts: list[Concept]) -> list[Weighted]:
         weighted.append(Weighted(concept, idf(live, containing) * (1 + math.log(concept.count)), mask, title))
     weighted.sort(key=lambda w: -w.idf)
     return weighted[:MAX_CONCEPTS]
+
+
+def _likely_useful(matcher: Matcher, concepts: list[Concept], live: int) -> list[Concept]:
+    """Concepts worth reading postings for, judged from the term dictionary's counts alone:
+    reading the postings of a word in half the registry is the slow part, and it would be
+    dropped as too common anyway."""
+    reader = matcher.searcher.reader()
+
+    def most_containing(concept: Concept) -> int:  # an upper bound on records with the concept
+        return sum(
+            min(sum(reader.doc_frequency(field, stem) for field in TEXT_FIELDS) for stem in run)
+            for run in concept.variants
+        )
+
+    bounds = [(concept, most_containing(concept)) for concept in concepts]
+    kept = [(c, n) for c, n in bounds if n > 0 and (live <= 20 or n <= 2 * MAX_DOCUMENT_SHARE * live)]
+    kept.sort(key=lambda item: item[1])
+    return [concept for concept, _ in kept[: 2 * MAX_CONCEPTS]]
 
 
 def _concept_mask(matcher: Matcher, concept: Concept, fields: tuple[str, ...]) -> Mask:
@@ -83,8 +101,9 @@ def find_similar(
     # A record shares a handful of a long text's concepts at best: measure against the rarest few.
     total = sum(w.idf for w in weighted[:CONCEPTS_PER_RECORD])
     scores = np.zeros(matcher.size, dtype=np.float64)
-    for w in weighted:
-        scores += w.mask * w.idf + w.in_title * (w.idf * TITLE_WEIGHT)
+    for w in weighted:  # add at the (few) matching positions: no full-size temporaries
+        scores[np.flatnonzero(w.mask)] += w.idf
+        scores[np.flatnonzero(w.in_title)] += w.idf * TITLE_WEIGHT
     for record_id in [*exclude, META_ID]:
         docnum = searcher.document_number(id=record_id)
         if docnum is not None:

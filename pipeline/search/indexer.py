@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from pipeline.search.documents import document_for, region_slug
 from pipeline.search.fields import META_ID
-from pipeline.search.store import IndexBusy, IndexStore
+from pipeline.search.store import IndexBusy, IndexStore, discard
 from pipeline.storage.changes import latest_seq
 from pipeline.storage.models import Change, Council
 from pipeline.vocab import RECORD_TYPES
@@ -47,7 +47,7 @@ def apply_pending(store: IndexStore, engine: Engine, batch: int = BATCH) -> int:
         with Session(engine) as session:
             changes = pending_changes(session, applied, batch)
             if not changes:
-                writer.cancel()
+                discard(writer)
                 return 0
             regions = regions_by_council(session)
         _write_changes(writer, changes, regions, changes[-1].seq or applied)
@@ -78,6 +78,9 @@ def _write_changes(writer: Any, changes: list[Change], regions: dict[str, str], 
 
 def catch_up(store: IndexStore, engine: Engine, batch: int = BATCH) -> int:
     """Apply everything outstanding; returns how many changes were applied (0 if busy)."""
+    with Session(engine) as session:
+        if latest_seq(session) <= store.applied_seq():
+            return 0  # nothing to do: do not even take the writer
     total = 0
     try:
         while applied := apply_pending(store, engine, batch):

@@ -118,7 +118,7 @@ class IndexStore:
         try:
             yield writer
         except BaseException:
-            writer.cancel()
+            discard(writer)
             raise
 
     def _close_searcher(self) -> None:
@@ -133,3 +133,16 @@ class IndexStore:
                 self._index.close()
                 self._index = None
                 self._generation = None
+
+
+def discard(writer: Any) -> None:
+    """Cancel a writer and delete the files of the segment it had started.
+
+    Whoosh's cancel() leaves them behind until the next commit: a process that opens a writer
+    and finds nothing to do would otherwise leave three files each time.
+    """
+    segment = writer.newsegment.segment_id()
+    writer.cancel()
+    for name in list(writer.storage.list()):
+        if name.startswith(segment + "."):
+            writer.storage.delete_file(name)

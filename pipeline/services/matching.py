@@ -7,7 +7,7 @@ from typing import Any, cast
 from sqlmodel import Session, col, select
 
 from pipeline.errors import NotFound
-from pipeline.matching.concepts import concepts, words_for
+from pipeline.matching.concepts import concepts, spellings
 from pipeline.matching.evidence import Place
 from pipeline.matching.retrieval import Found, find_similar, weigh
 from pipeline.matching.scorer import Ask, Match, Scored, Weights, by_council, score
@@ -16,11 +16,11 @@ from pipeline.schemas.matching import MatchIn, MatchOut, PartnersOut, Reason, Si
 from pipeline.services.councils import council_ref, resolve_council
 from pipeline.services.registry import Registry, Urls
 from pipeline.services.relations import find_record, labels_for, record_ref
-from pipeline.storage.models import Council, Project, RecordCouncil
+from pipeline.storage.models import Council, Project, RecordCouncil, RecordLabel
 from pipeline.vocab import RecordType
 
 WEIGHTS = Weights()
-CANDIDATE_RECORDS = 400
+CANDIDATE_RECORDS = 200
 COUNCIL_PROJECTS = 20
 TERMS_SHOWN = 8
 TYPE_NAMES = {"project": "project", "product": "product", "finding": "research finding", "code-link": "code"}
@@ -134,10 +134,15 @@ def _places(session: Session) -> tuple[dict[str, Place], dict[str, Council]]:
 def _offers(session: Session, found: list[Found]) -> dict[str, list[str]]:
     """How each matching project's council says others can work with it."""
     ids = [str(f.fields["id"]) for f in found if f.fields.get("type") == "project"]
-    return {
-        record_id: kinds.get("collaboration", [])
-        for record_id, kinds in labels_for(session, "project", ids).items()
-    }
+    query = select(RecordLabel.record_id, RecordLabel.value).where(
+        RecordLabel.record_type == "project",
+        RecordLabel.kind == "collaboration",
+        col(RecordLabel.record_id).in_(ids),
+    )
+    offers: dict[str, list[str]] = {}
+    for record_id, value in session.exec(query.order_by(col(RecordLabel.position))):
+        offers.setdefault(record_id, []).append(value)
+    return offers
 
 
 def _ref(fields: dict[str, Any], urls: Urls) -> RecordRef:
@@ -155,10 +160,9 @@ def shared_words(found: Found) -> list[str]:
     """The words of the record that name the concepts it shares, as the record spells them."""
     text = f"{found.fields.get('title', '')}\n{found.fields.get('content', '')}"
     words: list[str] = []
-    for concept in found.shared:
-        spelt = words_for(text, concept)
-        if spelt and spelt[0].lower() not in (w.lower() for w in words):
-            words.append(spelt[0])
+    for word in spellings(text, found.shared):
+        if word.lower() not in (w.lower() for w in words):
+            words.append(word)
     return words[:TERMS_SHOWN]
 
 

@@ -7,10 +7,8 @@ the services' refusals and field errors in GOV.UK patterns.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlparse
 
 import anyio.to_thread
-import msgspec
 from litestar import Request, Router, get, post
 from litestar.datastructures import FormMultiDict
 from litestar.params import FromPath
@@ -20,18 +18,16 @@ from pipeline.api.deps import RegistryDep
 from pipeline.errors import FieldError, Invalid, PreconditionFailed, Unauthenticated
 from pipeline.schemas.matching import MatchIn, SimilarRecord
 from pipeline.services.catalogue import KINDS
-from pipeline.services.councils import council_choices
 from pipeline.services.history import record_history
 from pipeline.services.kinds import RecordKind
 from pipeline.services.matching import match_problem
 from pipeline.services.people import SignedInUser
 from pipeline.services.records import create_record, etag_of, get_record, touch_record, update_record
 from pipeline.services.registry import RECORD_PATHS
-from pipeline.services.validation import convert_input_all
-from pipeline.web.forms import Answers, Question, question_errors, read_answers, shown_value
-from pipeline.web.record_forms import QUESTIONS, RECORD_KEY_FIELDS
+from pipeline.web.forms import Question, question_errors
+from pipeline.web.record_answers import answers_for, blank_values, questions_for, record_values
 from pipeline.web.rendering import page, redirect_with_flash
-from pipeline.web.views.records import TYPE_NAMES, owner_of
+from pipeline.web.views.records import TYPE_NAMES
 
 SEEN_SIMILAR = "seen_similar"
 SIMILAR_SHOWN = 5
@@ -49,87 +45,6 @@ def signed_in(request: Request[Any, Any, Any]) -> SignedInUser:
     if user is None:
         raise Unauthenticated("Sign in to register or change records.")
     return user
-
-
-def questions_for(registry: RegistryDep, kind: RecordKind, user: SignedInUser) -> list[Question]:
-    """The form's questions; members choose only their own council as owner, admins any."""
-    councils = tuple(council_choices(registry))
-    mine = ((user.council_slug, user.council_name),) if user.council_slug and user.council_name else ()
-    owners = councils if user.is_admin else mine
-    return [
-        Question(q.name, q.label, q.widget, q.hint, q.missing, owners) if q.widget == "owner" else q
-        for q in QUESTIONS[kind.name](councils)
-    ]
-
-
-def blank_values(kind: RecordKind, questions: list[Question], user: SignedInUser) -> dict[str, Any]:
-    defaults = {
-        spec.name: spec.default
-        for spec in msgspec.structs.fields(kind.struct_in)
-        if spec.default is not msgspec.NODEFAULT
-    }
-    values = {q.name: shown_value(q, defaults.get(q.name)) for q in questions}
-    values[kind.owner_field] = user.council_slug or ""
-    return values
-
-
-def record_values(kind: RecordKind, questions: list[Question], record: Any) -> dict[str, Any]:
-    """What a stored record looks like in its form: references to others by slug."""
-    answers = {**_answer_values(kind, record), kind.owner_field: owner_of(record).slug}
-    return {
-        q.name: answers[q.name] if q.name in answers else shown_value(q, getattr(record, q.name, None))
-        for q in questions
-    }
-
-
-def _answer_values(kind: RecordKind, record: Any) -> dict[str, Any]:
-    """The answers that name other records or councils, as the form's inputs take them."""
-    if kind.name == "project":
-        return {
-            "partners": [{"council": p.council.slug, "role": p.role} for p in record.partners],
-            "products": [{"product": p.record.slug, "relation": p.relation} for p in record.products],
-        }
-    if kind.name == "product":
-        return {"used_by": [{"council": c.slug} for c in record.used_by]}
-    if kind.name == "finding":
-        return {"projects": "\n".join(r.slug for r in record.projects)}
-    if kind.name == "code-link":
-        linked = {name: getattr(record, name) for name in ("project", "product")}
-        return {name: ref.slug if ref else "" for name, ref in linked.items()}
-    return {}
-
-
-def record_key(text: str) -> str:
-    """A record named by its page address, API address or slug: the slug."""
-    path = urlparse(text.strip()).path.rstrip("/")
-    return path.rsplit("/", 1)[-1] if "/" in path else text.strip()
-
-
-def answers_for(kind: RecordKind, questions: list[Question], form: FormMultiDict) -> tuple[Answers, Any]:
-    """The posted answers, and the service input if every answer is valid (else None)."""
-    answers = read_answers(questions, form)
-    for record_type, name in RECORD_KEY_FIELDS:
-        value = answers.data.get(name)
-        if record_type != kind.name or not value:
-            continue
-        if isinstance(value, str):
-            answers.data[name] = record_key(value)
-        else:
-            answers.data[name] = [_keyed(item) for item in value]
-    dated = {e.field for e in answers.errors}
-    data = {k: v for k, v in answers.data.items() if k not in dated}
-    try:
-        struct = convert_input_all(data, kind.struct_in)
-    except Invalid as exc:
-        answers.errors += exc.errors
-        return answers, None
-    return answers, None if answers.errors else struct
-
-
-def _keyed(item: Any) -> Any:
-    if isinstance(item, dict) and "product" in item:
-        return {**item, "product": record_key(item["product"])}
-    return record_key(item) if isinstance(item, str) else item
 
 
 def form_page(
