@@ -120,6 +120,10 @@ def test_register_find_edit_confirm_and_sign_out(visit: Visit) -> None:
     page.get_by_label("Alpha – trying out solutions").check()
     page.get_by_label("Housing", exact=True).check()
     page.get_by_role("button", name="Save").click()
+    # The demo data has homelessness projects: they are offered once before saving.
+    expect(page.get_by_text("These projects look similar. Could you join one instead?")).to_be_visible()
+    expect(page.get_by_label("Title", exact=True)).to_have_value("Temporary accommodation placements tracker")
+    page.get_by_role("button", name="Save").click()
     expect(page.locator("h1")).to_have_text("Temporary accommodation placements tracker")
     expect(page.get_by_text("The record has been registered.")).to_be_visible()
 
