@@ -16,7 +16,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.response import Template
 from litestar.static_files import create_static_files_router
 
-from pipeline.api import councils, matching, records, search
+from pipeline.api import councils, matching, records, search, sync
 from pipeline.api.deps import RegistryDep, before_api_request, provide_actor, provide_registry
 from pipeline.api.problems import EXCEPTION_HANDLERS, problems
 from pipeline.config import Settings
@@ -59,7 +59,7 @@ def status_handler(registry: RegistryDep) -> ServiceStatus:
 def api_router() -> Router:
     handlers: list[Any] = [records.record_router(kind) for kind in KINDS.values()]
     handlers += [councils.router, search.search_handler, matching.project_partners, matching.match_handler]
-    handlers += [status_handler, openapi_document, api_docs]
+    handlers += [sync.changes_handler, status_handler, openapi_document, api_docs]
     return Router(
         path="/api/v1",
         route_handlers=handlers,
