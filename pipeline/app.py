@@ -58,7 +58,13 @@ def status_handler(registry: RegistryDep) -> ServiceStatus:
 
 def api_router() -> Router:
     handlers: list[Any] = [records.record_router(kind) for kind in KINDS.values()]
-    handlers += [councils.router, search.search_handler, matching.project_partners, matching.match_handler]
+    handlers += [
+        councils.router,
+        search.search_handler,
+        search.feed_handler("json"),
+        search.feed_handler("atom"),
+    ]
+    handlers += [matching.project_partners, matching.match_handler]
     handlers += [sync.changes_handler, status_handler, openapi_document, api_docs]
     return Router(
         path="/api/v1",

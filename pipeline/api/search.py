@@ -1,35 +1,28 @@
-"""GET /api/v1/search: every record type at once, with facets, snippets and suggestions."""
+"""GET /api/v1/search, and the feeds of any search: the same parameters, read once."""
 
 from datetime import datetime
-from typing import Annotated, Literal
+from email.utils import parsedate_to_datetime
+from typing import Annotated, Any, Literal
 
-from litestar import get
+from litestar import Request, Response, get
+from litestar.di import NamedDependency, Provide
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromQuery, Parameter
 
 from pipeline.api.deps import RegistryDep
+from pipeline.api.feed_formats import ATOM, JSON_FEED, atom_document, json_feed_document
 from pipeline.api.problems import problems
+from pipeline.schemas.feeds import JsonFeed
 from pipeline.schemas.search import SearchPage
+from pipeline.services.feeds import feed_version, record_feed
 from pipeline.services.search import SearchRequest, search_records
 from pipeline.vocab import Phase, RecordType, ServiceArea
 
 Many = Annotated[list[str] | None, Parameter(description="Repeat for several values (any of them).")]
+FEED_CACHE = "public, max-age=60"
 
 
-@get(
-    "/search",
-    operation_id="search",
-    summary="Search projects, products, findings and code links",
-    description=(
-        'Words must all match (stemmed). Also: "exact phrases", OR, -exclude, prefix*, and '
-        "field:value for type, council, phase, service_area, tag and region. Several values of "
-        "one filter are OR-ed, different filters AND-ed. Facet counts are exact, for the query "
-        "and the other filters. An empty q lists everything, newest first."
-    ),
-    responses=problems(400, 401, 422),
-    sync_to_thread=True,
-)
-def search_handler(
-    registry: RegistryDep,
+def search_request(
     q: FromQuery[Annotated[str, Parameter(max_length=500, description="The search words.")]] = "",
     type: FromQuery[Annotated[list[RecordType] | None, Parameter(description="Record types.")]] = None,
     council: FromQuery[Many] = None,
@@ -44,7 +37,7 @@ def search_handler(
     sort: FromQuery[Literal["relevance", "updated", "title"] | None] = None,
     page: FromQuery[Annotated[int, Parameter(ge=1, le=500)]] = 1,
     per_page: FromQuery[Annotated[int, Parameter(ge=1, le=100)]] = 20,
-) -> SearchPage:
+) -> SearchRequest:
     filters: dict[str, list[str]] = {
         "type": [str(t) for t in type or []],
         "council": council or [],
@@ -53,7 +46,7 @@ def search_handler(
         "tag": tag or [],
         "region": region or [],
     }
-    request = SearchRequest(
+    return SearchRequest(
         q=q,
         filters={k: v for k, v in filters.items() if v},
         updated_after=updated_after,
@@ -62,4 +55,95 @@ def search_handler(
         page=page,
         per_page=per_page,
     )
-    return search_records(registry, request)
+
+
+SEARCH_PARAMETERS = {"asked": Provide(search_request, sync_to_thread=False)}
+Asked = NamedDependency[SearchRequest]
+
+
+@get(
+    "/search",
+    operation_id="search",
+    summary="Search projects, products, findings and code links",
+    description=(
+        'Words must all match (stemmed). Also: "exact phrases", OR, -exclude, prefix*, and '
+        "field:value for type, council, phase, service_area, tag and region. Several values of "
+        "one filter are OR-ed, different filters AND-ed. Facet counts are exact, for the query "
+        "and the other filters. An empty q lists everything, newest first. The links include "
+        "this search's feeds (JSON Feed and Atom)."
+    ),
+    responses=problems(400, 401, 422),
+    dependencies=SEARCH_PARAMETERS,
+    sync_to_thread=True,
+)
+def search_handler(registry: RegistryDep, asked: Asked) -> SearchPage:
+    return search_records(registry, asked)
+
+
+FEED_DESCRIPTION = (
+    "The records of any search, newest change first, 50 a page (next_url, or rel=next in Atom)."
+    " With no parameters: everything. type=, council= (its records and the projects it"
+    " partners), service_area=, tag= or any search parameters narrow it. ETag and"
+    " Last-Modified come from the change log: send If-None-Match or If-Modified-Since and get"
+    " 304 until something changes."
+)
+
+
+NOT_MODIFIED = ResponseSpec(data_container=None, description="Not modified since the ETag or date given")
+FEED_FORMATS = {
+    # format: (media type, name, documented body)
+    "json": (JSON_FEED, "JSON Feed 1.1", {200: ResponseSpec(data_container=JsonFeed, media_type=JSON_FEED)}),
+    "atom": (ATOM, "Atom 1.0", {}),
+}
+
+
+def feed_handler(fmt: str) -> Any:
+    """GET /feed.json or /feed.atom: one handler per format over the same service call."""
+    media_type, name, body = FEED_FORMATS[fmt]
+
+    @get(
+        f"/feed.{fmt}",
+        operation_id=f"feed_{fmt}",
+        summary=f"Follow records (any search) as {name}",
+        description=FEED_DESCRIPTION,
+        responses={**body, 304: NOT_MODIFIED, **problems(400, 401, 422)},
+        dependencies=SEARCH_PARAMETERS,
+        sync_to_thread=True,
+        media_type=media_type,
+    )
+    def handler(request: Request[Any, Any, Any], registry: RegistryDep, asked: Asked) -> Response[bytes]:
+        return feed_response(request, registry, asked, fmt)
+
+    return handler
+
+
+def feed_response(
+    request: Request[Any, Any, Any], registry: RegistryDep, asked: SearchRequest, fmt: str
+) -> Response[bytes]:
+    """The feed, or 304 when the client's copy is still current (the change log has not moved)."""
+    version = feed_version(registry)
+    etag = version.etag({**asked.params(), "page": asked.page, "format": fmt})
+    headers = {
+        "ETag": etag,
+        "Last-Modified": version.at.strftime("%a, %d %b %Y %H:%M:%S GMT"),
+        "Cache-Control": FEED_CACHE,
+    }
+    media_type = ATOM if fmt == "atom" else JSON_FEED
+    if _not_modified(request, etag, version.at):
+        return Response(b"", status_code=304, headers=headers, media_type=media_type)
+    feed = record_feed(registry, asked, fmt)
+    body = atom_document(feed, version.at) if fmt == "atom" else json_feed_document(feed)
+    return Response(body, headers=headers, media_type=media_type)
+
+
+def _not_modified(request: Request[Any, Any, Any], etag: str, changed: datetime) -> bool:
+    matches = request.headers.get("if-none-match")
+    if matches is not None:
+        return etag in [tag.strip() for tag in matches.split(",")] or matches.strip() == "*"
+    since = request.headers.get("if-modified-since")
+    if since:
+        try:
+            return changed.replace(microsecond=0) <= parsedate_to_datetime(since)
+        except (TypeError, ValueError):
+            return False
+    return False

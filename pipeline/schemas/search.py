@@ -33,6 +33,8 @@ class SearchLinks(Output, kw_only=True):
     self: str
     next: str | None = None
     prev: str | None = None
+    json_feed: str = ""  # follow this search: its records, newest change first
+    atom_feed: str = ""
 
 
 class SearchPage(Output, kw_only=True):

@@ -128,8 +128,11 @@ def _links(registry: Registry, request: SearchRequest, total: int) -> SearchLink
         return next_link(registry.urls, path, {**params, "page": page if page > 1 else None}, None)
 
     last_page = max(1, -(-total // request.per_page))
+    followed = {**params, "sort": None, "per_page": None}
     return SearchLinks(
         self=at(request.page),
         next=at(request.page + 1) if request.page < last_page else None,
         prev=at(request.page - 1) if request.page > 1 else None,
+        json_feed=next_link(registry.urls, "/api/v1/feed.json", followed, None),
+        atom_feed=next_link(registry.urls, "/api/v1/feed.atom", followed, None),
     )

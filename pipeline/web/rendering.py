@@ -32,6 +32,15 @@ class Alternate:
     title: str
 
 
+def feed_alternates(query: str, title: str) -> list[Alternate]:
+    """Autodiscovery links to the JSON Feed and Atom feed of a search (`query` is its query string)."""
+    suffix = f"?{query}" if query else ""
+    return [
+        Alternate("application/feed+json", f"/api/v1/feed.json{suffix}", f"{title} (JSON Feed)"),
+        Alternate("application/atom+xml", f"/api/v1/feed.atom{suffix}", f"{title} (Atom)"),
+    ]
+
+
 def error_list(errors: list[FieldError], field_ids: dict[str, str] | None = None) -> list[dict[str, str]]:
     """Errors for the GOV.UK error summary, each linking to its field."""
     ids = field_ids or {}

@@ -56,6 +56,18 @@ class SearchForm:
         query = urlencode(self.params(**changes), doseq=True)
         return f"{path}?{query}" if query else path
 
+    def followed(self) -> str:
+        """The query string of this search's feeds: the API's parameters, not the form's."""
+        pairs: list[tuple[str, str]] = [("q", self.q)] if self.q else []
+        pairs += [(name, value) for name, values in self.request.filters.items() for value in values]
+        for name, moment in (
+            ("updated_after", self.request.updated_after),
+            ("updated_before", self.request.updated_before),
+        ):
+            if moment:
+                pairs.append((name, moment.isoformat()))
+        return urlencode(pairs)
+
     def without(self, name: str, value: str) -> str:
         """This search with one filter value removed (a "remove filter" link)."""
         return self.url(**{name: [v for v in self.filters.get(name, []) if v != value]})

@@ -12,7 +12,7 @@ from pipeline.api.deps import RegistryDep
 from pipeline.services.council_profile import council_profile
 from pipeline.services.councils import list_councils
 from pipeline.services.matching import suggest_for_council
-from pipeline.web.rendering import Alternate, page
+from pipeline.web.rendering import Alternate, feed_alternates, page
 from pipeline.web.views.records import SUGGESTIONS_SHOWN, TYPE_NAMES
 
 MAX_COUNCILS = 200
@@ -41,5 +41,8 @@ def council_page(request: Request[Any, Any, Any], registry: RegistryDep, slug: F
         profile=profile,
         similar=suggest_for_council(registry, profile.council.slug, SUGGESTIONS_SHOWN),
         type_names=TYPE_NAMES,
-        alternates=[Alternate("application/json", profile.council.url, "This council as JSON")],
+        alternates=[
+            *feed_alternates(f"council={profile.council.slug}", f"{profile.council.short_name}'s records"),
+            Alternate("application/json", profile.council.url, "This council as JSON"),
+        ],
     )

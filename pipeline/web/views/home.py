@@ -9,7 +9,7 @@ from litestar.response import Template
 
 from pipeline.api.deps import RegistryDep
 from pipeline.services.search import SearchRequest, search_records
-from pipeline.web.rendering import Alternate, page
+from pipeline.web.rendering import Alternate, feed_alternates, page
 
 RECENT = 8
 
@@ -23,6 +23,7 @@ def home(request: Request[Any, Any, Any], registry: RegistryDep) -> Template:
         title="Find councils' digital projects, products, research and code",
         overview=overview,
         alternates=[
-            Alternate("application/json", "/api/v1/search?sort=updated", "Recently updated, as JSON")
+            *feed_alternates("", "Everything in Pipeline"),
+            Alternate("application/json", "/api/v1/search?sort=updated", "Recently updated, as JSON"),
         ],
     )

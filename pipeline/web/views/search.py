@@ -12,7 +12,7 @@ from pipeline.errors import Invalid
 from pipeline.schemas.search import FacetValue, SearchPage
 from pipeline.search.fields import FACET_NAMES
 from pipeline.services.search import search_records
-from pipeline.web.rendering import Alternate, error_list, page
+from pipeline.web.rendering import Alternate, error_list, feed_alternates, page
 from pipeline.web.search_form import FACET_LEGENDS, SORTS, SearchForm, read_search_form
 
 SHOWN_VALUES = 12
@@ -30,6 +30,7 @@ def search_page(request: Request[Any, Any, Any], registry: RegistryDep) -> Templ
         except Invalid as exc:
             errors = exc.errors
     api_url = form.url("/api/v1/search")
+    feeds = feed_alternates(form.followed(), "This search")
     return page(
         request,
         "search.html",
@@ -42,8 +43,9 @@ def search_page(request: Request[Any, Any, Any], registry: RegistryDep) -> Templ
         chips=_chips(form, results),
         sorts=SORTS,
         pagination=_pagination(form, results),
-        alternates=[Alternate("application/json", api_url, "These results as JSON")],
+        alternates=[*feeds, Alternate("application/json", api_url, "These results as JSON")],
         api_url=api_url,
+        feeds=feeds,
     )
 
 
