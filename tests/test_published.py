@@ -122,3 +122,23 @@ def _service_calls(module: Any, source: str) -> list[tuple[str, Any]]:
                 if typing.get_type_hints(candidate).get("return") not in (bool, str):  # small helpers
                     found.append((f"{name}.{attribute}", candidate))
     return found
+
+
+def test_data_standard_examples_are_valid_inputs() -> None:
+    """Every example in docs/data-standard.md validates against the schema of its section."""
+    text = (ROOT / "docs" / "data-standard.md").read_text()
+    checked = 0
+    for heading, section in re.findall(r"^## (\w[\w ]*)\n(.*?)(?=^## |\Z)", text, re.S | re.M):
+        name = {
+            "Project": "project",
+            "Product": "product",
+            "Research finding": "finding",
+            "Code link": "code-link",
+        }
+        if heading not in name:
+            continue
+        schema = json.loads((ROOT / "schemas" / f"{name[heading]}-input.schema.json").read_text())
+        for example in re.findall(r"```json\n(.*?)```", section, re.S):
+            jsonschema.Draft202012Validator(schema).validate(json.loads(example))
+            checked += 1
+    assert checked == 4
