@@ -99,3 +99,20 @@ def test_changes_are_in_order_with_links_and_bad_cursors_are_refused(
     assert empty["next_since"] == page["next_since"]
     assert client.get("/api/v1/changes", params={"since": -1}).status_code == 400
     assert client.get("/api/v1/changes", params={"since": "yesterday"}).status_code == 400
+
+
+def test_a_cursor_beyond_the_log_is_an_empty_page(client: TestClient[Any], councils: dict[str, str]) -> None:
+    for since in (8_254_569_033, 2**53 - 1):
+        page = client.get("/api/v1/changes", params={"since": since})
+        assert page.status_code == 200, page.text
+        assert page.json()["items"] == []
+        assert page.json()["next_since"] == since
+
+
+def test_a_history_cursor_beyond_the_log_is_an_empty_page(
+    client: TestClient[Any], tokens: dict[str, str]
+) -> None:
+    made = create(client, "projects", project_body(), tokens["hackney"])
+    page = client.get(f"/api/v1/projects/{made['id']}/history", params={"after": 2**53 - 1})
+    assert page.status_code == 200, page.text
+    assert page.json()["items"] == []

@@ -8,6 +8,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from pipeline.services.actors import Actor
+from pipeline.storage.changes import storable_seq
 from pipeline.storage.models import Change
 
 # Bookkeeping fields that change on every write; a diff of them says nothing.
@@ -67,7 +68,7 @@ def changes_for(
     query = (
         select(Change)
         .where(Change.entity_type == entity_type, Change.entity_id == entity_id)
-        .where(col(Change.seq) > after_seq)
+        .where(col(Change.seq) > storable_seq(after_seq))
         .order_by(col(Change.seq))
         .limit(limit)
     )

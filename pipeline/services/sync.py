@@ -9,6 +9,7 @@ from sqlmodel import col, select
 from pipeline.schemas.sync import ChangesLinks, ChangesPage, EntityType, LoggedChange, Operation
 from pipeline.services.pagination import next_link
 from pipeline.services.registry import Registry
+from pipeline.storage.changes import storable_seq
 from pipeline.storage.models import Change
 
 PATH = "/api/v1/changes"
@@ -21,7 +22,8 @@ def changes_since(registry: Registry, since: int, limit: int | None = None) -> C
     pages in turn, from 0, ends with exactly the registry's records.
     """
     size = min(limit or registry.settings.page_size, registry.settings.max_page_size)
-    query = select(Change).where(col(Change.seq) > since).order_by(col(Change.seq)).limit(size + 1)
+    after = storable_seq(since)
+    query = select(Change).where(col(Change.seq) > after).order_by(col(Change.seq)).limit(size + 1)
     with registry.reading() as session:
         rows = list(session.exec(query))
     items = [_logged(change) for change in rows[:size]]
