@@ -71,11 +71,10 @@ def _likely_useful(matcher: Matcher, concepts: list[Concept], live: int) -> list
     """Concepts worth reading postings for, judged from the term dictionary's counts alone:
     reading the postings of a word in half the registry is the slow part, and it would be
     dropped as too common anyway."""
-    reader = matcher.searcher.reader()
 
     def most_containing(concept: Concept) -> int:  # an upper bound on records with the concept
         return sum(
-            min(sum(reader.doc_frequency(field, stem) for field in TEXT_FIELDS) for stem in run)
+            min(sum(matcher.doc_frequency(field, stem) for field in TEXT_FIELDS) for stem in run)
             for run in concept.variants
         )
 
@@ -93,9 +92,15 @@ def _concept_mask(matcher: Matcher, concept: Concept, fields: tuple[str, ...]) -
 
 
 def find_similar(
-    searcher: Any, matcher: Matcher, weighted: list[Weighted], *, exclude: set[str], limit: int
+    searcher: Any,
+    matcher: Matcher,
+    weighted: list[Weighted],
+    *,
+    exclude: set[str],
+    limit: int,
+    at_least: float = 0.0,
 ) -> list[Found]:
-    """The records that share the most concept weight, best first."""
+    """The records that share the most concept weight, best first; none below `at_least`."""
     if not weighted:
         return []
     # A record shares a handful of a long text's concepts at best: measure against the rarest few.
@@ -113,13 +118,16 @@ def find_similar(
         candidates = candidates[np.argpartition(-scores[candidates], limit)[:limit]]
     ranked = sorted(candidates.tolist(), key=lambda d: (-scores[d], d))
     lone = LONE_CONCEPT if len(weighted) >= 2 else 1.0
+    shares = [(doc, [w for w in weighted if w.mask[doc]]) for doc in ranked]
+    rated = [(doc, shared, _similarity(shared, total, lone)) for doc, shared in shares]
+    # Stored fields are the costly read: only for the records that count.
     found = [
-        _found(searcher.stored_fields(doc), [w for w in weighted if w.mask[doc]], total, lone)
-        for doc in ranked
+        Found(searcher.stored_fields(doc), similarity, tuple(w.concept for w in shared))
+        for doc, shared, similarity in rated
+        if similarity >= at_least
     ]
     return sorted(found, key=lambda f: -f.similarity)
 
 
-def _found(fields: dict[str, Any], shared: list[Weighted], total: float, lone: float) -> Found:
-    similarity = min(1.0, sum(w.idf for w in shared) / total) * (lone if len(shared) == 1 else 1.0)
-    return Found(fields, similarity, tuple(w.concept for w in shared))
+def _similarity(shared: list[Weighted], total: float, lone: float) -> float:
+    return min(1.0, sum(w.idf for w in shared) / total) * (lone if len(shared) == 1 else 1.0)

@@ -62,6 +62,14 @@ class Matcher:
         self.keys = segment_keys
         self.cache = cache
         self.live = self._live()
+        self._frequencies: dict[tuple[str, str], int] = {}
+
+    def doc_frequency(self, field: str, term: str) -> int:
+        """Documents with the term, from the term dictionary (deleted ones included): remembered."""
+        key = (field, term)
+        if key not in self._frequencies:
+            self._frequencies[key] = self.searcher.reader().doc_frequency(field, term)
+        return self._frequencies[key]
 
     def _live(self) -> Mask:
         live = np.ones(self.size, dtype=bool)

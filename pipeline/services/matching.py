@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from pipeline.errors import NotFound
@@ -100,7 +101,14 @@ def match_problem(registry: Registry, data: MatchIn) -> MatchOut:
 def _match(registry: Registry, text: str, ask: Ask, exclude: set[str], limit: int) -> MatchOut:
     with registry.search.view() as (searcher, matcher):
         weighted = weigh(matcher, concepts(text))
-        found = find_similar(searcher, matcher, weighted, exclude=exclude, limit=CANDIDATE_RECORDS)
+        found = find_similar(
+            searcher,
+            matcher,
+            weighted,
+            exclude=exclude,
+            limit=CANDIDATE_RECORDS,
+            at_least=WEIGHTS.min_similarity,
+        )
     grouped = by_council(found, ask, WEIGHTS)
     with registry.reading() as session:
         places, rows = _places(session)
@@ -112,8 +120,24 @@ def _match(registry: Registry, text: str, ask: Ask, exclude: set[str], limit: in
         )
 
 
-def _places(session: Session) -> tuple[dict[str, Place], dict[str, Council]]:
+Places = tuple[dict[str, Place], dict[str, Council]]
+_PLACES: dict[int, tuple[Any, Places]] = {}  # by registry: councils change rarely
+
+
+def _places(session: Session) -> Places:
+    """Every current council, remembered until any council changes (count and newest update)."""
+    version = session.exec(select(func.count(), func.max(Council.updated_at)).select_from(Council)).one()
+    key = id(session.get_bind())
+    cached = _PLACES.get(key)
+    if cached is None or cached[0] != tuple(version):
+        _PLACES[key] = (tuple(version), _load_places(session))
+    return _PLACES[key][1]
+
+
+def _load_places(session: Session) -> Places:
     rows = {c.slug: c for c in session.exec(select(Council)) if c.end_date is None}
+    for council in rows.values():
+        session.expunge(council)  # kept beyond this session: read-only from here
     places = {
         slug: Place(
             slug=slug,
