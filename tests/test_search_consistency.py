@@ -160,13 +160,14 @@ def start_server(registry: Registry, port: int) -> subprocess.Popen[bytes]:
         "PIPELINE_LOG_LEVEL": "WARNING",
         "PIPELINE_INDEX_POLL_SECONDS": "0.2",
     }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "pipeline.cli", "serve", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    with (registry.settings.data_dir / f"server-{port}.log").open("w") as log:  # the child keeps its copy
+        process = subprocess.Popen(
+            [sys.executable, "-m", "pipeline.cli", "serve", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -210,7 +211,7 @@ def test_two_server_processes_writing_at_once_keep_index_equal_to_database(
             results = [r for job in jobs for r in job.result()]
         assert len(results) >= 300
         failed = [(status, body[:300]) for status, body in results if status not in (200, 201, 204)]
-        assert failed == []
+        assert failed == [], server_logs(registry)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             states = [httpx.get(f"http://127.0.0.1:{p}/api/v1/status").json() for p in ports]
@@ -224,3 +225,8 @@ def test_two_server_processes_writing_at_once_keep_index_equal_to_database(
     store = IndexStore(registry.settings.data_dir / "index")
     assert index_versions(store) == database_versions(registry)
     store.close()
+
+
+def server_logs(registry: Registry) -> str:
+    """What the servers of a test wrote, to explain a failure."""
+    return "\n".join(path.read_text()[-4000:] for path in registry.settings.data_dir.glob("server-*.log"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import shutil
 import threading
@@ -15,6 +17,8 @@ from whoosh import index as whoosh_index
 from whoosh.index import LockError
 
 from pipeline.search.fields import META_ID, build_schema
+
+log = logging.getLogger("pipeline.search")
 
 CURRENT = "current"
 
@@ -92,8 +96,23 @@ class IndexStore:
             if self._searcher is None:
                 self._searcher = index.searcher()
             elif not self._searcher.up_to_date():
-                self._searcher = self._searcher.refresh()  # closes the old searcher
+                self._searcher = self._refreshed(index)
             return self._searcher
+
+    def _refreshed(self, index: Any) -> Any:
+        """A searcher on the newest commit, reusing the segments that have not changed.
+
+        When another process commits (and deletes merged-away files) during the refresh,
+        Whoosh's retry closes the reused readers twice and raises; then open afresh instead.
+        """
+        assert self._searcher is not None
+        try:
+            return self._searcher.refresh()  # closes the old searcher
+        except Exception:
+            log.info("search index changed during a refresh; opening a new searcher")
+            with contextlib.suppress(Exception):
+                self._searcher.close()
+            return index.searcher()
 
     @contextmanager
     def reading(self) -> Iterator[Any]:
