@@ -11,7 +11,7 @@ ASSETS := web/static/vendor/.installed
 SWAGGER := web/node_modules/swagger-ui-dist
 GOVUK := web/node_modules/govuk-frontend/dist/govuk
 
-.PHONY: help install run serve db seed test test-sqlite test-postgres lint typecheck schemas bench-search screenshots clean
+.PHONY: help install run serve db seed test test-sqlite test-postgres lint typecheck schemas bench bench-search screenshots clean
 
 help: ## List the commands
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -63,6 +63,10 @@ test: lint typecheck test-sqlite test-postgres ## Lint, type-check, and the whol
 
 schemas: install ## Regenerate the published JSON Schemas in schemas/
 	$(BIN)/python -m pipeline.schemas.publish schemas
+
+bench: install ## Load test at 100,000 records, side by side with datasette, and bulk import (slow)
+	$(BIN)/python bench/load_bench.py --records 100000
+	$(BIN)/python bench/import_bench.py --records 100000
 
 bench-search: install ## Search benchmark at 10,000 and 100,000 records (slow; reuses var/bench/)
 	$(BIN)/python bench/search_bench.py --records 10000 --records 100000

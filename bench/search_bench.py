@@ -145,9 +145,7 @@ def in_process(registry: Registry, queries: list[dict[str, Any]]) -> dict[str, f
 
 
 def over_http(data_dir: Path, queries: list[dict[str, Any]]) -> dict[str, float]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
+    port = free_port()
     env = {**os.environ, "PIPELINE_DATA_DIR": str(data_dir), "PIPELINE_LOG_LEVEL": "WARNING"}
     server = subprocess.Popen(
         [sys.executable, "-m", "pipeline.cli", "serve", "--port", str(port)],
@@ -158,7 +156,7 @@ def over_http(data_dir: Path, queries: list[dict[str, Any]]) -> dict[str, float]
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        _wait_for(base)
+        wait_for(base)
         with httpx.Client(base_url=base, timeout=60) as http:
             for params in queries[:10]:
                 http.get("/api/v1/search", params=params).raise_for_status()
@@ -173,11 +171,17 @@ def over_http(data_dir: Path, queries: list[dict[str, Any]]) -> dict[str, float]
         server.wait(timeout=30)
 
 
-def _wait_for(base: str) -> None:
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for(base: str, path: str = "/api/v1/status") -> None:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
-            if httpx.get(f"{base}/api/v1/status", timeout=2).status_code == 200:
+            if httpx.get(f"{base}{path}", timeout=2).status_code == 200:
                 return
         except httpx.HTTPError:
             pass

@@ -16,7 +16,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.response import Template
 from litestar.static_files import create_static_files_router
 
-from pipeline.api import councils, matching, records, search, sync
+from pipeline.api import councils, exchange, matching, records, search, sync
 from pipeline.api.deps import RegistryDep, before_api_request, provide_actor, provide_registry
 from pipeline.api.problems import EXCEPTION_HANDLERS, problems
 from pipeline.config import Settings
@@ -56,7 +56,7 @@ def status_handler(registry: RegistryDep) -> ServiceStatus:
     return service_status(registry)
 
 
-def api_router() -> Router:
+def api_router(settings: Settings) -> Router:
     handlers: list[Any] = [records.record_router(kind) for kind in KINDS.values()]
     handlers += [
         councils.router,
@@ -65,6 +65,7 @@ def api_router() -> Router:
         search.feed_handler("atom"),
     ]
     handlers += [matching.project_partners, matching.match_handler]
+    handlers += [*exchange.import_handlers(settings.max_import_bytes), exchange.export_handler]
     handlers += [sync.changes_handler, status_handler, openapi_document, api_docs]
     return Router(
         path="/api/v1",
@@ -156,7 +157,7 @@ def create_app(settings: Settings, registry: RegistryDep | None = None) -> Lites
     )
     key = secret_key(settings)
     app = Litestar(
-        route_handlers=[api_router(), pages_router(), static],
+        route_handlers=[api_router(settings), pages_router(), static],
         state=State({"registry": state_registry, "cookies": SessionCookies(settings, key)}),
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],

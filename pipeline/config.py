@@ -41,6 +41,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
         msgspec.Meta(ge=1024),
         _doc("Largest request body accepted, in bytes; larger requests get 413."),
     ] = 1_048_576
+    max_import_bytes: Annotated[
+        int,
+        msgspec.Meta(ge=1024),
+        _doc("Largest file accepted by POST /api/v1/import, in bytes; larger files get 413."),
+    ] = 104_857_600
     page_size: Annotated[
         int, msgspec.Meta(ge=1, le=500), _doc("Items in a list page when the client names none.")
     ] = 50

@@ -151,3 +151,71 @@ def test_make_admin_marks_a_person_in_the_database(
     bad = run(cli_env, "users", "make-admin", "nobody")
     assert bad.returncode == 1
     assert "email: Enter an email address in the correct format" in bad.stderr
+
+
+def test_import_and_export_records_through_the_command(
+    cli_env: dict[str, str], councils: dict[str, str], tmp_path: Path
+) -> None:
+    projects = tmp_path / "projects.csv"
+    projects.write_text(
+        "title,summary,lead_council,tags,external_id\n"
+        "Bins app,Bin days by postcode,E09000012,bins; waste,HX-1\n"
+        "Parking,Permits online,E09000007,parking,CM-1\n",
+        encoding="utf-8",
+    )
+    first = run(cli_env, "import", str(projects))
+    assert first.returncode == 0, first.stderr
+    assert "2 projects: 2 created, 0 updated, 0 unchanged." in first.stdout
+    assert "2 unchanged" in run(cli_env, "import", str(projects)).stdout
+
+    exported = run(cli_env, "export", "--type", "project", "--format", "csv", "--council", "E09000012")
+    assert exported.returncode == 0, exported.stderr
+    lines = exported.stdout.splitlines()
+    assert lines[0].startswith("id,title,summary,lead_council")
+    assert len(lines) == 2
+    assert "Bins app" in lines[1]
+
+    out = tmp_path / "all.jsonl"
+    assert run(cli_env, "export", "--type", "project", "-o", str(out)).returncode == 0
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 2
+
+
+def test_a_bad_import_file_exits_non_zero_naming_each_line(
+    cli_env: dict[str, str], councils: dict[str, str], tmp_path: Path
+) -> None:
+    bad = tmp_path / "projects.jsonl"
+    bad.write_text(
+        '{"title": "Fine", "summary": "s", "lead_council": "E09000012"}\n'
+        '{"title": "Bad", "summary": "s", "lead_council": "E09000012", "phase": "finished"}\n'
+        '{"title": "Nowhere", "summary": "s", "lead_council": "atlantis"}\n',
+        encoding="utf-8",
+    )
+    result = run(cli_env, "import", str(bad))
+    assert result.returncode == 1
+    assert f"{bad}:2: phase:" in result.stderr
+    assert f"{bad}:3: lead_council: No council is known by 'atlantis'" in result.stderr
+    assert "nothing was written" in result.stderr
+    assert run(cli_env, "export", "--type", "project").stdout == ""
+    unnamed = tmp_path / "records.txt"
+    unnamed.write_text("[]", encoding="utf-8")
+    assert "--type" in run(cli_env, "import", str(unnamed)).stderr
+
+
+def test_publiccode_import_through_the_command(
+    cli_env: dict[str, str], councils: dict[str, str], tmp_path: Path
+) -> None:
+    from tests.test_exchange import PUBLICCODE
+
+    file = tmp_path / "publiccode.yml"
+    file.write_text(PUBLICCODE, encoding="utf-8")
+    result = run(cli_env, "import", "--publiccode", str(file), "--council", "hackney")
+    assert result.returncode == 0, result.stderr
+    assert "Product created: Bin day finder" in result.stdout
+    assert "Ministry of Silly Walks" in result.stderr
+    broken = tmp_path / "broken.yml"
+    broken.write_text(
+        PUBLICCODE.replace("developmentStatus: stable", "developmentStatus: done"), encoding="utf-8"
+    )
+    failed = run(cli_env, "import", "--publiccode", str(broken), "--council", "hackney")
+    assert failed.returncode == 1
+    assert f"{broken}:6: developmentStatus:" in failed.stderr

@@ -53,14 +53,17 @@ def _authenticate(request: Request[Any, Any, Any]) -> Actor:
 
 
 def require_json_body(request: Request[Any, Any, Any]) -> None:
-    """Bodies of writes must say they are JSON; anything else is 415, before any parsing."""
+    """Bodies of writes must say they are JSON (or, for file uploads, a file format the route
+    names in its `body_types` option); anything else is 415, before any parsing."""
     if request.method not in BODY_METHODS or not _has_body(request):
         return
+    allowed: tuple[str, ...] | None = request.route_handler.opt.get("body_types")
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type not in JSON_TYPES:
+    if media_type not in (allowed or JSON_TYPES):
+        wanted = ", ".join(allowed) if allowed else "application/json"
         raise HTTPException(
             status_code=415,
-            detail=f"Send the body as application/json, not '{media_type or 'nothing'}'.",
+            detail=f"Send the body as {wanted}, not '{media_type or 'nothing'}'.",
         )
 
 
@@ -80,7 +83,12 @@ async def refuse_nul_characters(request: Request[Any, Any, Any]) -> None:
     where = None
     if "\x00" in request.url.path or "%00" in request.url.query:
         where = "query"
-    elif request.method in BODY_METHODS and b"\\u0000" in (await request.body()).lower():
+    elif request.method in BODY_METHODS and _has_nul(await request.body()):
         where = "body"
     if where:
         raise Invalid.one(where, "NUL characters are not allowed.")
+
+
+def _has_nul(body: bytes) -> bool:
+    """A NUL byte, or one escaped in JSON."""
+    return b"\x00" in body or b"\\u0000" in body.lower()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from litestar import Request, Response
@@ -13,6 +14,7 @@ from litestar.openapi.spec import Example
 
 from pipeline.errors import DomainError, FieldError, Invalid
 from pipeline.schemas.common import Problem, ProblemField
+from pipeline.services.files import FileErrors, LineError
 from pipeline.services.validation import field_error
 
 PROBLEM_JSON = "application/problem+json"
@@ -57,7 +59,7 @@ def problem_response(
     *,
     code: str | None = None,
     title: str | None = None,
-    errors: list[FieldError] | None = None,
+    errors: Sequence[FieldError | LineError] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response[Problem]:
     body = Problem(
@@ -67,13 +69,20 @@ def problem_response(
         detail=detail,
         code=code or STATUS_CODES.get(status, "error"),
         instance=request.url.path,
-        errors=[ProblemField(field=e.field, message=e.message) for e in errors or []],
+        errors=[ProblemField(field=e.field, message=e.message, line=_line(e)) for e in errors or []],
     )
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+def _line(error: FieldError | LineError) -> int | None:
+    """The line of a problem in an uploaded file (none for a problem in a JSON body)."""
+    return getattr(error, "line", None) or None
+
+
 def domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> Response[Problem]:
-    errors = exc.errors if isinstance(exc, Invalid) else None
+    errors: list[FieldError] | list[LineError] | None = None
+    if isinstance(exc, Invalid | FileErrors):
+        errors = exc.errors
     headers = {"WWW-Authenticate": 'Bearer realm="pipeline"'} if exc.status == 401 else None
     return problem_response(
         request, exc.status, exc.detail, code=exc.code, title=exc.title, errors=errors, headers=headers

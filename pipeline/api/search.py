@@ -1,5 +1,7 @@
 """GET /api/v1/search, and the feeds of any search: the same parameters, read once."""
 
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Annotated, Any, Literal
@@ -22,9 +24,8 @@ Many = Annotated[list[str] | None, Parameter(description="Repeat for several val
 FEED_CACHE = "public, max-age=60"
 
 
-def search_request(
+def search_filters(
     q: FromQuery[Annotated[str, Parameter(max_length=500, description="The search words.")]] = "",
-    type: FromQuery[Annotated[list[RecordType] | None, Parameter(description="Record types.")]] = None,
     council: FromQuery[Many] = None,
     phase: FromQuery[Annotated[list[Phase] | None, Parameter(description="Project phases.")]] = None,
     service_area: FromQuery[
@@ -34,30 +35,42 @@ def search_request(
     region: FromQuery[Many] = None,
     updated_after: FromQuery[Annotated[datetime | None, Parameter(description="ISO 8601 time.")]] = None,
     updated_before: FromQuery[Annotated[datetime | None, Parameter(description="ISO 8601 time.")]] = None,
+) -> SearchRequest:
+    """Which records a search wants (words, filters, dates), shared by search, feeds and export."""
+    return SearchRequest(
+        q=q,
+        filters=given_filters(
+            council=council, phase=phase, service_area=service_area, tag=tag, region=region
+        ),
+        updated_after=updated_after,
+        updated_before=updated_before,
+    )
+
+
+def search_request(
+    wanted: NamedDependency[SearchRequest],
+    type: FromQuery[Annotated[list[RecordType] | None, Parameter(description="Record types.")]] = None,
     sort: FromQuery[Literal["relevance", "updated", "title"] | None] = None,
     page: FromQuery[Annotated[int, Parameter(ge=1, le=500)]] = 1,
     per_page: FromQuery[Annotated[int, Parameter(ge=1, le=100)]] = 20,
 ) -> SearchRequest:
-    filters: dict[str, list[str]] = {
-        "type": [str(t) for t in type or []],
-        "council": council or [],
-        "phase": [str(p) for p in phase or []],
-        "service_area": [str(a) for a in service_area or []],
-        "tag": tag or [],
-        "region": region or [],
-    }
-    return SearchRequest(
-        q=q,
-        filters={k: v for k, v in filters.items() if v},
-        updated_after=updated_after,
-        updated_before=updated_before,
+    """A search page: the records wanted, of these types, in this order, this page of them."""
+    return replace(
+        wanted,
+        filters={**given_filters(type=type), **wanted.filters},
         sort=sort,
         page=page,
         per_page=per_page,
     )
 
 
-SEARCH_PARAMETERS = {"asked": Provide(search_request, sync_to_thread=False)}
+def given_filters(**values: Sequence[str] | None) -> dict[str, list[str]]:
+    """The filters a request names, each as a list of text values."""
+    return {name: [str(v) for v in given] for name, given in values.items() if given}
+
+
+WANTED = {"wanted": Provide(search_filters, sync_to_thread=False)}
+SEARCH_PARAMETERS = {**WANTED, "asked": Provide(search_request, sync_to_thread=False)}
 Asked = NamedDependency[SearchRequest]
 
 

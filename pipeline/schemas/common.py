@@ -141,9 +141,12 @@ class HistoryPage(Output, kw_only=True):
     links: PageLinks
 
 
-class ProblemField(Output, kw_only=True):
+class ProblemField(Output, kw_only=True, omit_defaults=True):
+    """One offending field; `line` is given when the problem is in an uploaded file."""
+
     field: str
     message: str
+    line: int | None = None
 
 
 class Problem(Output, kw_only=True):

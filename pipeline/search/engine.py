@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from pipeline.search.executor import RawResults, execute
+from pipeline.search.executor import RawResults, execute, matching_records
 from pipeline.search.facet_arrays import FacetArrayCache, segment_key
 from pipeline.search.indexer import catch_up, rebuild
 from pipeline.search.postings import Matcher, PostingCache
@@ -75,6 +75,13 @@ class SearchEngine:
         with self.store.reading() as searcher:
             return execute(
                 searcher, self.facets.for_searcher(searcher), self._matcher_for(searcher), plan, raw_q
+            )
+
+    def matching(self, plan: SearchPlan) -> list[tuple[str, str]]:
+        """(type, id) of every record the plan matches, newest change first."""
+        with self.store.reading() as searcher:
+            return matching_records(
+                searcher, self.facets.for_searcher(searcher), self._matcher_for(searcher), plan
             )
 
     def _matcher_for(self, searcher: Any) -> Matcher:

@@ -54,6 +54,17 @@ def execute(searcher: Any, arrays: FacetArrays, matcher: Matcher, plan: SearchPl
     return RawResults(total=total, hits=hits, facets=facets, suggestion=suggestion)
 
 
+def matching_records(
+    searcher: Any, arrays: FacetArrays, matcher: Matcher, plan: SearchPlan
+) -> list[tuple[str, str]]:
+    """(type, id) of every record the plan matches, newest change first: no scores, no facets."""
+    _bound_expansions(searcher, plan.text)
+    allowed = (arrays.facets[name].mask_for(values, arrays.size) for name, values in plan.filters.items())
+    final = _intersect(_matching(matcher, plan), allowed)
+    docs = arrays.newest(final, 0, int(final.sum()))
+    return [(str(f["type"]), str(f["id"])) for f in map(searcher.stored_fields, docs)]
+
+
 def _bound_expansions(searcher: Any, text: wq.Query) -> None:
     reader = searcher.reader()
     for field, pattern in expansion_terms(text):

@@ -5,15 +5,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import msgspec
 
+from pipeline.errors import DomainError
 from pipeline.services.validation import field_error
 
 T = TypeVar("T")
 _BYTE = re.compile(r"\(byte (\d+)\)")
-_INDEX = re.compile(r"^\[(\d+)\]\.?")
+MAX_REPORTED = 100
 
 
 @dataclass(frozen=True)
@@ -30,72 +31,76 @@ class LineError:
         return f"{self.path}:{self.line}:{where} {self.message}"
 
 
-class FileErrors(Exception):
-    """An input file could not be used; nothing was written."""
+class FileErrors(DomainError):
+    """An input file could not be used; nothing was written.
+
+    At most MAX_REPORTED problems are kept, then one line saying how many more there were.
+    """
+
+    status = 422
+    code = "validation_failed"
+    title = "Validation failed"
 
     def __init__(self, errors: list[LineError]) -> None:
-        self.errors = errors
-        super().__init__("\n".join(str(e) for e in errors))
+        kept = errors[:MAX_REPORTED]
+        if len(errors) > MAX_REPORTED:
+            more = len(errors) - MAX_REPORTED
+            kept.append(
+                LineError(errors[0].path, errors[MAX_REPORTED].line, "", f"…and {more} more problems.")
+            )
+        self.errors = kept
+        self.total = len(errors)
+        super().__init__(f"{self.total} problem(s) found in the file; nothing was written.")
+
+    def __str__(self) -> str:
+        return "\n".join(str(e) for e in self.errors)
 
 
 def line_of(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, max(offset, 0)) + 1
 
 
-def load_json_list(path: Path, item_type: type[T]) -> list[T]:
-    """A JSON array of items, each validated as `item_type`; errors carry the item's line."""
-    data = _read(path)
+def json_array_items(data: bytes, source: str) -> list[tuple[int, msgspec.Raw]]:
+    """The items of a JSON array, undecoded, each with the line it starts on."""
     try:
         raws = msgspec.json.decode(data, type=list[msgspec.Raw])
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
         match = _BYTE.search(str(exc))
         line = line_of(data, int(match[1])) if match else 1
-        raise FileErrors([LineError(str(path), line, "", f"Not a JSON array: {exc}")]) from None
-    offsets = _item_offsets(data, raws)
+        raise FileErrors([LineError(source, line, "", f"Not a JSON array: {exc}")]) from None
+    return list(zip(_item_lines(data, raws), raws, strict=True))
+
+
+def load_json_list(path: Path, item_type: type[T]) -> list[T]:
+    """A JSON array of items, each validated as `item_type`; errors carry the item's line."""
     items, errors = [], []
-    for index, raw in enumerate(raws):
+    for index, (line, raw) in enumerate(json_array_items(read_file(path), str(path))):
         try:
             items.append(msgspec.json.decode(raw, type=item_type))
         except msgspec.ValidationError as exc:
             error = field_error(str(exc), item_type)
-            errors.append(
-                LineError(
-                    str(path),
-                    line_of(data, offsets[index]),
-                    f"[{index}].{error.field}".rstrip("."),
-                    error.message,
-                )
-            )
+            errors.append(LineError(str(path), line, f"[{index}].{error.field}".rstrip("."), error.message))
     if errors:
         raise FileErrors(errors)
     return items
 
 
-def _item_offsets(data: bytes, raws: list[msgspec.Raw]) -> list[int]:
-    offsets, position = [], 0
+def _item_lines(data: bytes, raws: list[msgspec.Raw]) -> list[int]:
+    lines, position, line = [], 0, 1
     for raw in raws:
         found = data.find(bytes(raw), position)
-        offsets.append(found)
-        position = found + len(bytes(raw)) if found >= 0 else position
-    return offsets
+        if found >= 0:
+            line += data.count(b"\n", position, found)
+            position = found + len(bytes(raw))
+            lines.append(line)
+            line += bytes(raw).count(b"\n")
+        else:
+            lines.append(line)
+    return lines
 
 
-def _read(path: Path) -> bytes:
+def read_file(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except OSError as exc:
         raise FileErrors([LineError(str(path), 0, "", f"Cannot read the file: {exc.strerror}")]) from None
-
-
-def decode_rows(rows: list[dict[str, Any]], item_type: type[T], path: str, first_line: int = 2) -> list[T]:
-    """Validate already-parsed rows (e.g. CSV), naming each bad row by its line."""
-    items, errors = [], []
-    for index, row in enumerate(rows):
-        try:
-            items.append(msgspec.convert(row, item_type, strict=False))
-        except msgspec.ValidationError as exc:
-            error = field_error(str(exc), item_type)
-            errors.append(LineError(path, first_line + index, error.field, error.message))
-    if errors:
-        raise FileErrors(errors)
-    return items

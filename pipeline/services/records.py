@@ -79,8 +79,13 @@ def create_record(registry: Registry, actor: Actor, kind: RecordKind, data: Inpu
     return out
 
 
-def create_in(scope: Scope, actor: Actor, kind: RecordKind, data: Input) -> Output:
-    """Create a record inside the caller's write transaction (for batches that are all or nothing)."""
+def create_in(
+    scope: Scope, actor: Actor, kind: RecordKind, data: Input, record_id: str | None = None
+) -> Output:
+    """Create a record inside the caller's write transaction (for batches that are all or nothing).
+
+    `record_id` keeps the id a record has elsewhere (an export being imported); by default a new one.
+    """
     require_writer(actor)
     session = scope.session
     owner = resolve_council(session, kind.owner_key(data), kind.owner_field)
@@ -88,7 +93,7 @@ def create_in(scope: Scope, actor: Actor, kind: RecordKind, data: Input) -> Outp
     now = utcnow()
     title: str = getattr(data, "title")  # noqa: B009  (every record input has a title)
     row = kind.table(
-        id=str(uuid.uuid4()),
+        id=record_id or str(uuid.uuid4()),
         slug=unique_slug(session, kind.table, title),
         title=title,
         owner_council_id=owner.id,
@@ -169,6 +174,57 @@ def delete_record(
         _log(scope, actor, kind, row, "delete", before, None)
         for dep_kind, dep_row, dep_before in dependents:
             _finish_update(scope, actor, dep_kind, dep_row, dep_before)
+
+
+def upsert_in(
+    scope: Scope, actor: Actor, kind: RecordKind, data: Input, record_id: str | None = None
+) -> tuple[Output, str]:
+    """Create a record, or replace the one with this id or the owner's external id.
+
+    Inside the caller's transaction. Returns the record and "created", "updated" or "unchanged"
+    (a replacement that changes nothing is not a new version and is not logged).
+    """
+    require_writer(actor)
+    row = _existing(scope.session, kind, data, record_id)
+    if row is None:
+        return create_in(scope, actor, kind, data, record_id), "created"
+    _authorise_and_check(scope.session, actor, row, None)
+    before = snapshot(scope, kind, row)
+    new_owner = resolve_council(scope.session, kind.owner_key(data), kind.owner_field)
+    if new_owner.id != row.owner_council_id:
+        require_council_member(actor, new_owner.id, new_owner.short_name)
+        row.owner_council_id = new_owner.id
+    _apply(scope, kind, row, data)
+    after = build_out(scope, kind, row)
+    if kind.to_in(state_of(kind, after)) == kind.to_in(before):
+        return after, "unchanged"
+    return _finish_update(scope, actor, kind, row, before), "updated"
+
+
+def _existing(session: Session, kind: RecordKind, data: Input, record_id: str | None) -> RecordBase | None:
+    """The record an import row stands for: by id, else by its owner's external id."""
+    if record_id:
+        _refuse_id_of_other_type(session, kind, record_id)
+        return session.get(kind.table, record_id)
+    external_id: str | None = getattr(data, "external_id", None)
+    if not external_id:
+        return None
+    owner = resolve_council(session, kind.owner_key(data), kind.owner_field)
+    table = kind.table
+    query = select(table).where(
+        col(table.owner_council_id) == owner.id, col(table.external_id) == external_id
+    )
+    return session.exec(query).first()
+
+
+def _refuse_id_of_other_type(session: Session, kind: RecordKind, record_id: str) -> None:
+    from pipeline.services.catalogue import KINDS
+
+    for other in KINDS.values():
+        if other is not kind and session.get(other.table, record_id) is not None:
+            raise Invalid.one(
+                "id", f"This id belongs to a {other.name.replace('-', ' ')}, not a {kind.name}."
+            )
 
 
 def _load(session: Session, kind: RecordKind, key: str) -> RecordBase:

@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from pipeline.schemas.search import FacetValue, SearchHit, SearchLinks, SearchPage
 from pipeline.search.executor import Hit, RawResults
 from pipeline.search.fields import FACET_NAMES
-from pipeline.search.query import build_plan
+from pipeline.search.query import SearchPlan, build_plan
 from pipeline.services.councils import council_ref, find_council
 from pipeline.services.pagination import next_link
 from pipeline.services.registry import Registry
@@ -44,19 +44,7 @@ class SearchRequest:
 def search_records(registry: Registry, request: SearchRequest) -> SearchPage:
     """One page of results for a query and filters; councils may be named by GSS code or slug."""
     with registry.reading() as session:
-        filters = dict(request.filters)
-        if filters.get("council"):
-            filters["council"] = [_council_slug(session, key) for key in filters["council"]]
-        plan = build_plan(
-            q=request.q,
-            filters=filters,
-            updated_after=request.updated_after,
-            updated_before=request.updated_before,
-            sort=request.sort,
-            page=request.page,
-            per_page=request.per_page,
-        )
-        raw = registry.search.run(plan, request.q)
+        raw = registry.search.run(_plan(session, request), request.q)
         wanted = select(Council).where(col(Council.slug).in_(_slugs(raw)))
         councils = {c.slug: c for c in session.exec(wanted)}
         regions = {slugify(r): r for r in session.exec(select(Council.region).distinct()) if r}
@@ -68,6 +56,29 @@ def search_records(registry: Registry, request: SearchRequest) -> SearchPage:
         facets={name: _facet(name, raw.facets[name], councils, regions) for name in FACET_NAMES},
         suggestion=raw.suggestion,
         links=_links(registry, request, raw.total),
+    )
+
+
+def matching_records(registry: Registry, request: SearchRequest) -> list[tuple[str, str]]:
+    """(type, id) of every record a search matches, newest change first (for exports)."""
+    with registry.reading() as session:
+        plan = _plan(session, request)
+    return registry.search.matching(plan)
+
+
+def _plan(session: Any, request: SearchRequest) -> SearchPlan:
+    """The index's plan for a request; councils may be named by GSS code or slug."""
+    filters = dict(request.filters)
+    if filters.get("council"):
+        filters["council"] = [_council_slug(session, key) for key in filters["council"]]
+    return build_plan(
+        q=request.q,
+        filters=filters,
+        updated_after=request.updated_after,
+        updated_before=request.updated_before,
+        sort=request.sort,
+        page=request.page,
+        per_page=request.per_page,
     )
 
 

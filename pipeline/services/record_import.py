@@ -1,0 +1,141 @@
+"""Import a file of records of one type: validated against the standard, all or nothing.
+
+A row with an `id` the registry knows, or with the `external_id` its council already gave a
+record, replaces that record; any other row creates one. Importing the same file twice
+therefore changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, cast
+
+from pipeline.errors import DomainError, Invalid
+from pipeline.schemas.common import Input
+from pipeline.schemas.exchange import ImportResult, RecordType
+from pipeline.services.actors import Actor, require_writer
+from pipeline.services.files import FileErrors, LineError
+from pipeline.services.kinds import RecordKind
+from pipeline.services.record_files import Row, format_for, read_rows
+from pipeline.services.records import upsert_in
+from pipeline.services.registry import Registry, Scope
+from pipeline.services.validation import convert_input_all
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A row that is valid on its own: its line, the id it keeps (if any) and its fields."""
+
+    line: int
+    record_id: str | None
+    data: Input
+
+
+@dataclass(frozen=True)
+class ImportFile:
+    """A file read for import: its rows that are valid on their own, and the problems of the rest."""
+
+    source: str
+    kind: RecordKind
+    items: list[Incoming]
+    errors: list[LineError]
+
+
+def read_import(data: bytes, fmt: str, source: str, kind: RecordKind) -> ImportFile:
+    """Every row of a file checked against the standard, each problem named by line and field."""
+    rows, errors = read_rows(data, fmt, source, kind.struct_in)
+    items: list[Incoming] = []
+    for row in rows:
+        try:
+            items.append(_incoming(row, kind))
+        except Invalid as exc:
+            errors += [LineError(source, row.line, e.field, e.message) for e in exc.errors]
+    return ImportFile(source, kind, items, errors + _repeated(items, source, kind))
+
+
+def _incoming(row: Row, kind: RecordKind) -> Incoming:
+    values: dict[str, Any] = dict(row.data)
+    record_id = values.pop("id", None)
+    if record_id is not None and not _is_uuid(record_id):
+        raise Invalid.one("id", "An id must be a record's UUID, as the registry gives it.")
+    return Incoming(row.line, record_id, convert_input_all(values, kind.struct_in))
+
+
+def _is_uuid(value: Any) -> bool:
+    try:
+        return isinstance(value, str) and str(uuid.UUID(value)) == value.lower()
+    except ValueError:
+        return False
+
+
+def _repeated(items: list[Incoming], source: str, kind: RecordKind) -> list[LineError]:
+    """Rows that name a record an earlier row already names (by id, or owner and external id)."""
+    first: dict[tuple[str, ...], int] = {}
+    errors = []
+    for item in items:
+        keys: list[tuple[str, ...]] = []
+        if item.record_id:
+            keys.append(("id", item.record_id.lower()))
+        external_id = getattr(item.data, "external_id", None)
+        if external_id:
+            keys.append(("external_id", kind.owner_key(item.data).lower(), external_id))
+        for key in keys:
+            if key in first:
+                message = f"This record appears again (first on line {first[key]})."
+                errors.append(LineError(source, item.line, key[0], message))
+            first.setdefault(key, item.line)
+    return errors
+
+
+def import_records(
+    registry: Registry, actor: Actor, file: ImportFile, *, progress: Progress | None = None
+) -> ImportResult:
+    """Create or replace every record in one transaction: all of them, or none.
+
+    The rows that are valid on their own are tried even when others are not, each in a
+    savepoint, so that one run reports every problem (an unknown council, a record that is not
+    the importer's) along with the file's own; then, if there were any, nothing is kept.
+    """
+    require_writer(actor)
+    kind, source = file.kind, file.source
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    errors = list(file.errors)
+    with registry.writing() as session:
+        scope = Scope(session, registry.urls)
+        for item in file.items:
+            try:
+                with session.begin_nested():
+                    _record, outcome = upsert_in(scope, actor, kind, item.data, item.record_id)
+                counts[outcome] += 1
+            except Invalid as exc:
+                errors += [LineError(source, item.line, e.field, e.message) for e in exc.errors]
+            except DomainError as exc:
+                errors.append(LineError(source, item.line, kind.owner_field, exc.detail))
+            if progress:
+                progress(1)
+        if errors:
+            raise FileErrors(sorted(errors, key=lambda e: e.line))
+    registry.written(scope.last_seq)
+    record_type = cast(RecordType, kind.name)
+    records = len(file.items)
+    return ImportResult(type=record_type, records=records, change_seq=scope.last_seq or None, **counts)
+
+
+def import_file(
+    registry: Registry,
+    actor: Actor,
+    kind: RecordKind,
+    data: bytes,
+    *,
+    fmt: str | None = None,
+    media_type: str | None = None,
+) -> ImportResult:
+    """Check who is asking, read the file (in `fmt`, else the format `media_type` names) and
+    import it: all of it, or nothing."""
+    require_writer(actor)
+    chosen = fmt or format_for(media_type=media_type) or "json"
+    return import_records(registry, actor, read_import(data, chosen, f"{kind.name}s.{chosen}", kind))
