@@ -28,6 +28,14 @@ def _cycle(name: str) -> Any:
     return itertools.cycle(items)
 
 
+def _shared(name: str) -> Any:
+    """One sequence for all users: each request of the run takes the next item."""
+    return _SHARED.setdefault(name, _cycle(name))
+
+
+_SHARED: dict[str, Any] = {}
+
+
 class PipelineMix(FastHttpUser):
     """What a day looks like: mostly searching and reading, some feeds, a few writes."""
 
@@ -103,7 +111,7 @@ class PipelineSearch(FastHttpUser):
     abstract = os.environ.get("BENCH_USERS") != "pipeline-search"
 
     def on_start(self) -> None:
-        self.queries = _cycle("comparison")
+        self.queries = _shared("comparison")
 
     @task
     def search(self) -> None:
@@ -111,14 +119,15 @@ class PipelineSearch(FastHttpUser):
 
 
 class DatasetteSearch(FastHttpUser):
-    """The same searches, as datasette's JSON API asks them (FTS5, six facets)."""
+    """The same searches, as datasette's JSON API asks them (FTS5; six facets, or two)."""
 
     wait_time = constant(0)
     abstract = os.environ.get("BENCH_USERS") != "datasette-search"
 
     def on_start(self) -> None:
-        self.queries = _cycle("comparison")
+        self.queries = _shared("comparison")
+        self.variant = os.environ.get("BENCH_VARIANT") or "datasette"
 
     @task
     def search(self) -> None:
-        self.client.get(next(self.queries)["datasette"], name="search")
+        self.client.get(next(self.queries)[self.variant], name="search")  # /<database>/records.json

@@ -55,8 +55,8 @@ def describe(exc: BaseException, depth: int = 0) -> str:
 ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "422", "429"]
 # Search also answers 400 for a schema-valid `q` its query language cannot use (`*x*`), and for
 # dates in the wrong order: validity the schema cannot express. Only the operations that take
-# search parameters (search and its feeds) get 400.
-SEARCHES = ("/api/v1/search", "/api/v1/feed.json", "/api/v1/feed.atom")
+# search parameters (search, its feeds and export) get 400.
+SEARCHES = ("/api/v1/search", "/api/v1/feed.json", "/api/v1/feed.atom", "/api/v1/export")
 CONFIG = SchemathesisConfig.from_dict(
     {
         "checks": {"positive_data_acceptance": {"expected-statuses": ACCEPTED}},

@@ -15,22 +15,55 @@ from collections import OrderedDict
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from whoosh import query as wq
 
-from pipeline.search.facet_arrays import IntArray, Mask
+from pipeline.search.facet_arrays import Mask
 
-MAX_CACHED_TERMS = 4096
+# Posting lists kept in memory per process, in bytes. Each list is kept as document numbers
+# or as a bitmap of its segment, whichever is smaller: at 100,000 records no list takes more
+# than 12.5 kB, so the budget holds thousands of them.
+MAX_CACHED_BYTES = 64 * 2**20
+
+
+class Postings:
+    """The documents of one segment that hold a term: numbers, or a packed bitmap if smaller."""
+
+    __slots__ = ("bits", "ids", "size")
+
+    def __init__(self, ids: npt.NDArray[np.int32], size: int) -> None:
+        self.size = size
+        packed = (size + 7) // 8
+        self.bits: npt.NDArray[np.uint8] | None = None
+        self.ids: npt.NDArray[np.int32] | None = ids
+        if ids.nbytes > packed:
+            mask = np.zeros(size, dtype=bool)
+            mask[ids] = True
+            self.bits, self.ids = np.packbits(mask), None
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.bits.nbytes if self.bits is not None else self.ids.nbytes)  # type: ignore[union-attr]
+
+    def mark(self, mask: Mask, offset: int) -> None:
+        """Set the documents' places in an index-wide mask (the segment starts at `offset`)."""
+        if self.bits is not None:
+            mask[offset : offset + self.size] |= np.unpackbits(self.bits, count=self.size).view(bool)
+        elif self.ids is not None and len(self.ids):
+            mask[self.ids + offset] = True
 
 
 class PostingCache:
-    """Bounded cache of posting lists by (segment, field, term), shared by all searchers."""
+    """Posting lists by (segment, field, term), shared by all searchers, least recently used
+    dropped first once they take more than `limit` bytes."""
 
-    def __init__(self, limit: int = MAX_CACHED_TERMS) -> None:
-        self._lists: OrderedDict[tuple[Any, str, str], IntArray] = OrderedDict()
+    def __init__(self, limit: int = MAX_CACHED_BYTES) -> None:
+        self._lists: OrderedDict[tuple[Any, str, str], Postings] = OrderedDict()
         self._limit = limit
+        self._bytes = 0
         self._lock = threading.Lock()
 
-    def postings(self, leaf: Any, segment_key: Any, field: str, term: Any) -> IntArray:
+    def postings(self, leaf: Any, segment_key: Any, field: str, term: Any) -> Postings:
         key = (segment_key, field, term)
         with self._lock:
             found = self._lists.get(key)
@@ -39,16 +72,19 @@ class PostingCache:
                 return found
         found = self._read(leaf, field, term)
         with self._lock:
-            self._lists[key] = found
-            while len(self._lists) > self._limit:
-                self._lists.popitem(last=False)
+            if key not in self._lists:
+                self._lists[key] = found
+                self._bytes += found.nbytes
+            while self._bytes > self._limit and len(self._lists) > 1:
+                self._bytes -= self._lists.popitem(last=False)[1].nbytes
         return found
 
     @staticmethod
-    def _read(leaf: Any, field: str, term: Any) -> IntArray:
+    def _read(leaf: Any, field: str, term: Any) -> Postings:
+        size = leaf.doc_count_all()
         if (field, term) not in leaf:
-            return np.zeros(0, dtype=np.int64)
-        return np.fromiter(leaf.postings(field, term).all_ids(), dtype=np.int64)
+            return Postings(np.zeros(0, dtype=np.int32), size)
+        return Postings(np.fromiter(leaf.postings(field, term).all_ids(), dtype=np.int32), size)
 
 
 class Matcher:
@@ -108,8 +144,7 @@ class Matcher:
     def _term(self, field: str, text: Any) -> Mask:
         mask = np.zeros(self.size, dtype=bool)
         for (leaf, offset), key in zip(self.leaves, self.keys, strict=True):
-            docs = self.cache.postings(leaf, key, field, text)
-            mask[docs + offset] = True
+            self.cache.postings(leaf, key, field, text).mark(mask, offset)
         return mask
 
     def _fallback(self, query: wq.Query) -> Mask:

@@ -107,7 +107,7 @@ class IndexStore:
         """
         assert self._searcher is not None
         try:
-            return self._searcher.refresh()  # closes the old searcher
+            return reusing_searcher(index, self._searcher)
         except Exception:
             log.info("search index changed during a refresh; opening a new searcher")
             with contextlib.suppress(Exception):
@@ -152,6 +152,39 @@ class IndexStore:
                 self._index.close()
                 self._index = None
                 self._generation = None
+
+
+def reusing_searcher(index: Any, old: Any) -> Any:
+    """A searcher on the index's newest commit that keeps the old searcher's open segments.
+
+    Whoosh 2.7.4's own refresh means to reuse them but looks them up under the wrong key (the
+    index generation instead of the segment id), so every refresh reopened every segment: at
+    100,000 records, each write cost each process a re-read of the large segment's term
+    index. A segment reader is reused only if its segment has the same deletions (they only
+    ever grow), so deleted documents cannot come back. Readers no longer used are closed.
+    """
+    from whoosh.reading import MultiReader, SegmentReader
+    from whoosh.searching import Searcher
+
+    toc = index._read_toc()  # Whoosh is pinned to 2.7.4: this private call is stable
+    reusable = {
+        leaf.segment().segment_id(): leaf
+        for leaf, _ in old.reader().leaf_readers()
+        if isinstance(leaf, SegmentReader)
+    }
+    readers = []
+    for segment in toc.segments:
+        previous = reusable.get(segment.segment_id())
+        if previous is not None and previous.segment().deleted_count() == segment.deleted_count():
+            readers.append(reusable.pop(segment.segment_id()))
+        else:
+            readers.append(SegmentReader(index.storage, toc.schema, segment, generation=toc.generation))
+    for unused in reusable.values():
+        unused.close()
+    if not readers:
+        return index.searcher()
+    # A MultiReader even around one reused reader: the reader must report the new generation.
+    return Searcher(MultiReader(readers, generation=toc.generation), fromindex=index)
 
 
 def discard(writer: Any) -> None:

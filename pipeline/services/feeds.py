@@ -28,7 +28,6 @@ from pipeline.services.pagination import next_link
 from pipeline.services.records import build_outs
 from pipeline.services.registry import Registry, Scope, Urls
 from pipeline.services.search import SearchRequest, search_records
-from pipeline.storage.changes import latest_seq
 from pipeline.storage.models import RECORD_TABLES, Change
 
 PAGE_SIZE = 50
@@ -36,14 +35,31 @@ FEED_PATH = "/api/v1/feed"
 
 
 def feed_version(registry: Registry) -> FeedVersion:
+    """The change the search index (where feeds come from) has applied, and when it was made.
+
+    Feeds are searches, so their validators follow the index, not the database: a feed's
+    content and its ETag always describe the same change. The time is looked up once per change.
+    """
+    seq = registry.search.applied_seq()
+    at = registry.answer(("change-time", seq), lambda: _change_time(registry, seq))
+    return FeedVersion(seq=seq, at=at)
+
+
+def _change_time(registry: Registry, seq: int) -> datetime:
     with registry.reading() as session:
-        seq = latest_seq(session)
         at = session.exec(select(Change.at).where(Change.seq == seq)).first() if seq else None
-    return FeedVersion(seq=seq, at=at or datetime(2000, 1, 1, tzinfo=UTC))
+    return at or datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def record_feed(registry: Registry, request: SearchRequest, fmt: str) -> JsonFeed:
-    """One page of records matching `request`, newest change first, as a JSON Feed document."""
+    """One page of records matching `request`, newest change first, as a JSON Feed document.
+
+    Kept until the index next changes, so a page many readers poll is built once per change.
+    """
+    return registry.answer(("feed", request.key(), fmt), lambda: _record_feed(registry, request, fmt))
+
+
+def _record_feed(registry: Registry, request: SearchRequest, fmt: str) -> JsonFeed:
     asked = replace(request, sort="updated", per_page=PAGE_SIZE)
     page = search_records(registry, asked)
     items = _items(registry, [(hit.type, hit.id) for hit in page.items])

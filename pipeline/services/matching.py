@@ -28,7 +28,15 @@ TYPE_NAMES = {"project": "project", "product": "product", "finding": "research f
 
 
 def suggest_partners(registry: Registry, project_key: str, limit: int = 10) -> PartnersOut:
-    """Councils to work with on a project: not its own council, not councils already on it."""
+    """Councils to work with on a project: not its own council, not councils already on it.
+
+    Kept until the index next changes (any write may change the suggestions).
+    """
+    key = ("partners", project_key, limit)
+    return registry.answer(key, lambda: _suggest_partners(registry, project_key, limit))
+
+
+def _suggest_partners(registry: Registry, project_key: str, limit: int) -> PartnersOut:
     with registry.reading() as session:
         project = find_record(session, "project", project_key)
         if not isinstance(project, Project):
@@ -58,7 +66,15 @@ def suggest_partners(registry: Registry, project_key: str, limit: int = 10) -> P
 
 
 def suggest_for_council(registry: Registry, council_key: str, limit: int = 10) -> MatchOut:
-    """Councils working on the problems of a council's projects (its newest, taken together)."""
+    """Councils working on the problems of a council's projects (its newest, taken together).
+
+    Kept until the index next changes.
+    """
+    key = ("council-partners", council_key, limit)
+    return registry.answer(key, lambda: _suggest_for_council(registry, council_key, limit))
+
+
+def _suggest_for_council(registry: Registry, council_key: str, limit: int) -> MatchOut:
     with registry.reading() as session:
         places, _ = _places(session)
         council = resolve_council(session, council_key, "council")

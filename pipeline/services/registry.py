@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from pipeline.config import Settings
 from pipeline.search.engine import SearchEngine
+from pipeline.services.answers import Answers
 from pipeline.services.mail import Mailer, make_mailer
 from pipeline.storage.engine import make_engine, read_session, write_session
 
 log = logging.getLogger("pipeline")
+T = TypeVar("T")
 
 RECORD_PATHS: dict[str, str] = {
     "project": "projects",
@@ -51,6 +54,11 @@ class Registry:
         self.urls = Urls(settings.public_url.rstrip("/"))
         self.search = SearchEngine(settings.data_dir / "index", self.engine)
         self.mailer: Mailer = make_mailer(settings)
+        self.answers = Answers()
+
+    def answer(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """`compute()`, or the same answer kept from earlier at the index's current change."""
+        return self.answers.get(self.search.applied_seq(), key, compute)
 
     def written(self, seq: int) -> None:
         """After a commit: wait (bounded) until search has seen change `seq`.

@@ -30,6 +30,11 @@ class SearchRequest:
     page: int = 1
     per_page: int = 20
 
+    def key(self) -> tuple[Any, ...]:
+        """Everything that decides the answer, hashable (for the answers kept per index change)."""
+        filters = tuple(sorted((name, tuple(values)) for name, values in self.filters.items()))
+        return (self.q, filters, self.updated_after, self.updated_before, self.sort, self.page, self.per_page)
+
     def params(self) -> dict[str, Any]:
         return {
             "q": self.q,
@@ -42,7 +47,14 @@ class SearchRequest:
 
 
 def search_records(registry: Registry, request: SearchRequest) -> SearchPage:
-    """One page of results for a query and filters; councils may be named by GSS code or slug."""
+    """One page of results for a query and filters; councils may be named by GSS code or slug.
+
+    Kept until the index next changes: a repeated search is not run again.
+    """
+    return registry.answer(("search", request.key()), lambda: _search(registry, request))
+
+
+def _search(registry: Registry, request: SearchRequest) -> SearchPage:
     with registry.reading() as session:
         raw = registry.search.run(_plan(session, request), request.q)
         wanted = select(Council).where(col(Council.slug).in_(_slugs(raw)))

@@ -1,0 +1,85 @@
+"""The index store's searcher refresh, and the answers kept per index change."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from litestar.testing import TestClient
+from whoosh import query as wq
+
+from pipeline.search.store import IndexStore
+from pipeline.services.answers import Answers
+from pipeline.services.registry import Registry
+from tests.conftest import create, project_body
+
+
+def _commit(store: IndexStore, *, add: list[str] = (), delete: list[str] = ()) -> None:  # type: ignore[assignment]
+    with store.writer() as writer:
+        for doc_id in add:
+            writer.add_document(id=doc_id, title=f"Document {doc_id}")
+        for doc_id in delete:
+            writer.delete_by_term("id", doc_id)
+        writer.commit(merge=False)
+
+
+def _leaves(searcher: Any) -> dict[str, Any]:
+    return {leaf.segment().segment_id(): leaf for leaf, _ in searcher.reader().leaf_readers()}
+
+
+def test_a_refresh_keeps_unchanged_segments_open_and_never_revives_deleted_documents(tmp_path: Path) -> None:
+    store = IndexStore(tmp_path / "index")
+    store.ensure()
+    _commit(store, add=["a1", "a2", "a3"])
+    first = _leaves(store.searcher())
+    assert len(first) == 1
+
+    _commit(store, add=["b1"])
+    second = store.searcher()
+    kept = _leaves(second)
+    assert len(kept) == 2
+    for segment_id, leaf in first.items():
+        assert kept[segment_id] is leaf  # the same open reader, not a re-read of its files
+
+    _commit(store, delete=["a2"])
+    third = store.searcher()
+    reopened = _leaves(third)
+    segment_a = next(iter(first))
+    assert reopened[segment_a] is not first[segment_a]  # its deletions changed
+    assert third.search(wq.Term("id", "a2")).scored_length() == 0
+    assert third.doc_count() == 3
+    store.close()
+
+
+def test_answers_are_kept_until_the_index_changes() -> None:
+    answers = Answers(size=2)
+    calls: list[str] = []
+
+    def compute(name: str) -> str:
+        calls.append(name)
+        return name.upper()
+
+    assert answers.get(5, "a", lambda: compute("a")) == "A"
+    assert answers.get(5, "a", lambda: compute("a")) == "A"
+    assert calls == ["a"]
+    answers.get(5, "b", lambda: compute("b"))
+    answers.get(5, "c", lambda: compute("c"))  # the least recently used ("a") goes
+    answers.get(5, "a", lambda: compute("a"))
+    assert calls == ["a", "b", "c", "a"]
+    answers.get(6, "a", lambda: compute("a"))  # a new change: nothing kept is used
+    assert calls == ["a", "b", "c", "a", "a"]
+    answers.get(5, "a", lambda: compute("late"))  # computed at an older change: not kept
+    assert answers.get(6, "a", lambda: compute("x")) == "A"
+
+
+def test_a_repeated_search_is_answered_from_memory_until_a_write(
+    client: TestClient[Any], registry: Registry, councils: dict[str, str], tokens: dict[str, str]
+) -> None:
+    create(client, "projects", project_body(title="Pothole reporting"), tokens["hackney"])
+    first = client.get("/api/v1/search?q=pothole").json()
+    hits = registry.answers.hits
+    assert client.get("/api/v1/search?q=pothole").json() == first
+    assert registry.answers.hits == hits + 1
+    create(client, "projects", project_body(title="Pothole repairs map"), tokens["hackney"])
+    after = client.get("/api/v1/search?q=pothole").json()
+    assert after["total"] == first["total"] + 1
