@@ -283,6 +283,10 @@ def datasette_server(tools: Path, database: Path) -> Iterator[str]:
         "--setting",
         "default_facet_size",
         "30",
+        # Pipeline suggests no facets; datasette should not spend time working out suggestions either.
+        "--setting",
+        "suggest_facets",
+        "off",
     ]
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
