@@ -266,8 +266,7 @@ def export_command(
 
     given = {"council": list(council), "tag": list(tag), "service_area": list(service_area)}
     filters = {name: values for name, values in given.items() if values}
-    search = SearchRequest(q=query, filters=filters) if query.strip() or filters else None
-    export = export_records(obj.registry, KINDS[record_type], fmt, search)
+    export = export_records(obj.registry, KINDS[record_type], fmt, SearchRequest(q=query, filters=filters))
     if output is None:
         _write_all(sys.stdout.buffer, export.chunks)
         return

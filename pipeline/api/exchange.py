@@ -127,8 +127,7 @@ def export_handler(
     type: FromQuery[Annotated[RecordType, Parameter(description="The type of record to export.")]],
     format: FromQuery[Literal["jsonl", "csv"]] = "jsonl",
 ) -> Stream:
-    narrowed = wanted.q.strip() or wanted.filters or wanted.updated_after or wanted.updated_before
-    export = export_records(registry, KINDS[type], format, wanted if narrowed else None)
+    export = export_records(registry, KINDS[type], format, wanted)
     headers = {
         "Content-Disposition": f'attachment; filename="{export.filename}"',
         "Pipeline-Change-Seq": str(export.change_seq),

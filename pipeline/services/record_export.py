@@ -49,7 +49,10 @@ def export_records(
         raise Invalid.one("format", f"Use one of: {', '.join(EXPORT_FORMATS)}.")
     with registry.reading() as session:
         change_seq = latest_seq(session)
-    batches = _all(registry, kind) if search is None else _found(registry, kind, _ids(registry, kind, search))
+    if search is None or not search.narrows():
+        batches = _all(registry, kind)
+    else:
+        batches = _found(registry, kind, _ids(registry, kind, search))
     plural = f"{kind.name}s"
     return ExportFile(f"pipeline-{plural}.{fmt}", MEDIA_TYPES[fmt], change_seq, _encoded(kind, fmt, batches))
 

@@ -145,11 +145,7 @@ def update_record(
         if not isinstance(patch, dict):
             raise Invalid.one("body", "A merge patch must be a JSON object.")
         data: Input = convert_input(merge_patch(kind.to_in(before), patch), kind.struct_in)
-        new_owner = resolve_council(scope.session, kind.owner_key(data), kind.owner_field)
-        if new_owner.id != row.owner_council_id:
-            require_council_member(actor, new_owner.id, new_owner.short_name)
-            row.owner_council_id = new_owner.id
-        _apply(scope, kind, row, data)
+        _replace(scope, actor, kind, row, data)
         return _finish_update(scope, actor, kind, row, before)
 
 
@@ -190,11 +186,7 @@ def upsert_in(
         return create_in(scope, actor, kind, data, record_id), "created"
     _authorise_and_check(scope.session, actor, row, None)
     before = snapshot(scope, kind, row)
-    new_owner = resolve_council(scope.session, kind.owner_key(data), kind.owner_field)
-    if new_owner.id != row.owner_council_id:
-        require_council_member(actor, new_owner.id, new_owner.short_name)
-        row.owner_council_id = new_owner.id
-    _apply(scope, kind, row, data)
+    _replace(scope, actor, kind, row, data)
     after = build_out(scope, kind, row)
     if kind.to_in(state_of(kind, after)) == kind.to_in(before):
         return after, "unchanged"
@@ -204,8 +196,10 @@ def upsert_in(
 def _existing(session: Session, kind: RecordKind, data: Input, record_id: str | None) -> RecordBase | None:
     """The record an import row stands for: by id, else by its owner's external id."""
     if record_id:
-        _refuse_id_of_other_type(session, kind, record_id)
-        return session.get(kind.table, record_id)
+        found = session.get(kind.table, record_id)
+        if found is None:
+            _refuse_id_of_other_type(session, kind, record_id)
+        return found
     external_id: str | None = getattr(data, "external_id", None)
     if not external_id:
         return None
@@ -225,6 +219,15 @@ def _refuse_id_of_other_type(session: Session, kind: RecordKind, record_id: str)
             raise Invalid.one(
                 "id", f"This id belongs to a {other.name.replace('-', ' ')}, not a {kind.name}."
             )
+
+
+def _replace(scope: Scope, actor: Actor, kind: RecordKind, row: RecordBase, data: Input) -> None:
+    """Give an existing record all of `data`; moving it to another council needs membership there."""
+    new_owner = resolve_council(scope.session, kind.owner_key(data), kind.owner_field)
+    if new_owner.id != row.owner_council_id:
+        require_council_member(actor, new_owner.id, new_owner.short_name)
+        row.owner_council_id = new_owner.id
+    _apply(scope, kind, row, data)
 
 
 def _load(session: Session, kind: RecordKind, key: str) -> RecordBase:

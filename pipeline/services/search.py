@@ -30,6 +30,10 @@ class SearchRequest:
     page: int = 1
     per_page: int = 20
 
+    def narrows(self) -> bool:
+        """Whether it asks for fewer than all records (words, filters or dates)."""
+        return bool(self.q.strip() or self.filters or self.updated_after or self.updated_before)
+
     def key(self) -> tuple[Any, ...]:
         """Everything that decides the answer, hashable (for the answers kept per index change)."""
         filters = tuple(sorted((name, tuple(values)) for name, values in self.filters.items()))
