@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -199,3 +200,29 @@ def test_bad_feed_parameters_are_problems(client: TestClient[Any], registry: Reg
     response = client.get("/api/v1/feed.json?phase=someday")
     assert response.status_code == 400
     assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_a_conditional_request_is_answered_while_a_search_holds_the_index(
+    client: TestClient[Any], registry: Registry, records: Any
+) -> None:
+    path = "/api/v1/feed.json?type=project&council=hackney"
+    first = client.get(path)
+    etag = first.headers["etag"]
+    answers: list[Any] = []
+    with registry.search.store.reading():  # as a long search in another thread would
+        asking = threading.Thread(
+            target=lambda: answers.append(client.get(path, headers={"If-None-Match": etag}))
+        )
+        asking.start()
+        asking.join(timeout=10)
+        answered_meanwhile = list(answers)
+    asking.join()
+    assert answered_meanwhile, "the 304 waited for the search"
+    early = answered_meanwhile[0]
+    assert early.status_code == 304
+    for name in ("etag", "last-modified", "cache-control", "x-content-type-options"):
+        assert early.headers[name] == first.headers[name]
+    reordered = client.get("/api/v1/feed.json?council=hackney&type=project", headers={"If-None-Match": etag})
+    assert reordered.status_code == 304  # the same parameters in another order: the same feed
+    with_bad_token = client.get(path, headers={"If-None-Match": etag, **bearer("not-a-token")})
+    assert with_bad_token.status_code == 401  # a token is always checked

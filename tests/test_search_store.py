@@ -8,6 +8,7 @@ from typing import Any
 from litestar.testing import TestClient
 from whoosh import query as wq
 
+from pipeline.search.fields import META_ID
 from pipeline.search.store import IndexStore
 from pipeline.services.answers import Answers
 from pipeline.services.registry import Registry
@@ -83,3 +84,30 @@ def test_a_repeated_search_is_answered_from_memory_until_a_write(
     create(client, "projects", project_body(title="Pothole repairs map"), tokens["hackney"])
     after = client.get("/api/v1/search?q=pothole").json()
     assert after["total"] == first["total"] + 1
+
+
+def _apply(store: IndexStore, seq: int) -> None:
+    """What applying the change log commits: the position marker (here without records)."""
+    with store.writer() as writer:
+        writer.delete_by_term("id", META_ID)
+        writer.add_document(id=META_ID, applied_seq=seq)
+        writer.commit(merge=False)
+
+
+def test_the_applied_change_is_known_without_the_index_until_another_process_commits(tmp_path: Path) -> None:
+    server, indexer = IndexStore(tmp_path / "index"), IndexStore(tmp_path / "index")
+    server.ensure()
+    assert server.known_applied_seq() is None  # never read
+    _apply(indexer, 7)
+    assert server.known_applied_seq() is None
+    assert server.applied_seq() == 7
+    assert server.known_applied_seq() == 7
+    _apply(indexer, 8)  # another process commits: what this one knows is no longer current
+    assert server.known_applied_seq() is None
+    assert server.applied_seq() == 8
+    assert server.known_applied_seq() == 8
+    indexer.publish(indexer.new_generation())  # a rebuilt index swapped in
+    assert server.known_applied_seq() is None
+    assert server.applied_seq() == 0
+    server.close()
+    indexer.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from typing import Any
+from urllib.parse import parse_qsl
 
 import msgspec
 
@@ -19,9 +19,14 @@ class FeedVersion(Output, kw_only=True):
     seq: int
     at: datetime
 
-    def etag(self, params: dict[str, Any]) -> str:
-        """A weak tag: this change-log position, for this feed's parameters."""
-        scope = hashlib.sha256(repr(sorted(params.items())).encode()).hexdigest()[:16]
+    def etag(self, query: bytes, fmt: str) -> str:
+        """A weak tag: this change-log position, for this feed's format and query string.
+
+        From the query as sent (its parameters in any order), so that a conditional request
+        can be answered before the parameters are parsed.
+        """
+        pairs = sorted(parse_qsl(query.decode("latin-1"), keep_blank_values=True))
+        scope = hashlib.sha256(repr((fmt, pairs)).encode()).hexdigest()[:16]
         return f'W/"{self.seq}-{scope}"'
 
 

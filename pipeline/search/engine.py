@@ -50,6 +50,10 @@ class SearchEngine:
     def applied_seq(self) -> int:
         return self.store.applied_seq()
 
+    def known_applied_seq(self) -> int | None:
+        """The applied change without a lock, if this process has seen the newest commit."""
+        return self.store.known_applied_seq()
+
     def wait_for(self, seq: int, timeout: float) -> bool:
         """Until the index has applied change `seq` (True), or `timeout` seconds pass (False)."""
         if timeout <= 0:

@@ -40,6 +40,7 @@ class IndexStore:
         self._index: Any = None
         self._generation: str | None = None
         self._searcher: Any = None
+        self._known: tuple[str | None, Any, int, int] | None = None
 
     # -- generations -------------------------------------------------------------------
     def current_generation(self) -> str | None:
@@ -124,7 +125,24 @@ class IndexStore:
         """The last change-log sequence number the current index has applied."""
         with self.reading() as searcher:
             meta = searcher.document(id=META_ID)
-            return int(meta["applied_seq"]) if meta else 0
+            seq = int(meta["applied_seq"]) if meta else 0
+            self._known = (self._generation, self._index, searcher.reader().generation(), seq)
+            return seq
+
+    def known_applied_seq(self) -> int | None:
+        """The applied change as last read, if the index has not committed since; else None.
+
+        Takes no lock and opens no searcher (a link and a folder listing), so the event loop
+        may call it: a conditional feed request is answered without waiting for a search.
+        Whoosh numbers commits, so an unchanged newest number means an unchanged index.
+        """
+        known = self._known
+        if known is None:
+            return None
+        generation, index, commit, seq = known
+        if self.current_generation() != generation or index.latest_generation() != commit:
+            return None
+        return seq
 
     @contextmanager
     def writer(self) -> Iterator[Any]:
@@ -141,6 +159,7 @@ class IndexStore:
             raise
 
     def _close_searcher(self) -> None:
+        self._known = None
         if self._searcher is not None:
             self._searcher.close()
             self._searcher = None

@@ -26,6 +26,11 @@ class Answers:
         self.hits = 0
         self.misses = 0
 
+    def peek(self, seq: int, key: Hashable) -> Any:
+        """The answer kept for `key` at index change `seq`, or None; never computes."""
+        with self._lock:
+            return self._items.get(key) if seq == self._seq else None
+
     def get(self, seq: int, key: Hashable, compute: Callable[[], T]) -> T:
         """The answer for `key` at index change `seq`, computing it if it is not kept."""
         with self._lock:

@@ -45,6 +45,18 @@ def feed_version(registry: Registry) -> FeedVersion:
     return FeedVersion(seq=seq, at=at)
 
 
+def known_feed_version(registry: Registry) -> FeedVersion | None:
+    """The feed version, if this process knows it is current without opening the index.
+
+    Cheap enough for the event loop: no lock, no database, no searcher. None means: ask
+    `feed_version` (the index has committed since this process last looked, or the change's
+    time is not kept).
+    """
+    seq = registry.search.known_applied_seq()
+    at = registry.answers.peek(seq, ("change-time", seq)) if seq is not None else None
+    return FeedVersion(seq=seq, at=at) if seq is not None and at is not None else None
+
+
 def _change_time(registry: Registry, seq: int) -> datetime:
     with registry.reading() as session:
         at = session.exec(select(Change.at).where(Change.seq == seq)).first() if seq else None
