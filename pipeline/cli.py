@@ -13,6 +13,7 @@ import click
 
 from pipeline.config import Settings, SettingsError, load_settings
 from pipeline.errors import DomainError, Invalid
+from pipeline.indexing import IndexingProcess
 from pipeline.services.actors import SYSTEM
 from pipeline.services.files import FileErrors
 from pipeline.services.registry import Registry
@@ -95,14 +96,17 @@ def serve(obj: Context, host: str | None, port: int | None, workers: int | None)
             os.environ[f"PIPELINE_{name}"] = str(value)
     final = load_settings()
     click.echo(f"Pipeline is serving on http://{final.host}:{final.port} (Ctrl+C to stop)")
-    uvicorn.run(
-        "pipeline.asgi:app",
-        host=final.host,
-        port=final.port,
-        workers=final.workers,
-        log_level=settings.log_level.lower(),
-        proxy_headers=True,
-    )
+    # One process applies the change log to the search index; the workers only read it.
+    with IndexingProcess(os.environ):
+        os.environ["PIPELINE_INDEX_IN_SERVER"] = "false"
+        uvicorn.run(
+            "pipeline.asgi:app",
+            host=final.host,
+            port=final.port,
+            workers=final.workers,
+            log_level=settings.log_level.lower(),
+            proxy_headers=True,
+        )
 
 
 @main.group()
@@ -283,20 +287,21 @@ def _write_all(sink: BinaryIO, chunks: Iterator[bytes]) -> None:
 
 @main.command("index")
 @click.option("--follow", is_flag=True, help="Keep applying new changes until stopped (Ctrl+C).")
+@click.option("--server-pid", type=int, hidden=True, help="Quiet; stop when this parent process has gone.")
 @click.pass_obj
-def index_command(obj: Context, follow: bool) -> None:
+def index_command(obj: Context, follow: bool, server_pid: int | None) -> None:
     """Apply outstanding changes from the change log to the search index."""
+    import signal
     import time
 
-    from pipeline.search.store import IndexBusy
+    from pipeline.indexing import parent_alive
 
     search = obj.registry.search
-    while True:
-        try:
-            applied = search.catch_up()
-        except IndexBusy:
-            applied = 0
-        if applied or not follow:
+    search.applies = True  # this command is the indexing process, whatever the servers do
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    while server_pid is None or parent_alive(server_pid):
+        applied = search.catch_up()
+        if (applied or not follow) and server_pid is None:
             click.echo(f"Applied {applied} changes; the index is at change {search.applied_seq()}.")
         if not follow:
             return

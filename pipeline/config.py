@@ -63,8 +63,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     index_poll_seconds: Annotated[
         float,
         msgspec.Meta(gt=0, le=60),
-        _doc("How often a server process checks the change log for changes to index."),
-    ] = 0.5
+        _doc("How often the indexing process (or each server process) checks the change log."),
+    ] = 0.1
+    index_in_server: Annotated[
+        bool,
+        _doc(
+            "Whether server processes apply the change log to the search index themselves."
+            " `pipeline serve` turns it off for its workers and runs one `pipeline index --follow`"
+            " process beside them, so that indexing never competes with requests in a worker."
+        ),
+    ] = True
     secret_key: Annotated[
         str,
         _doc(

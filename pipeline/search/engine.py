@@ -29,9 +29,10 @@ class SearchEngine:
     work, the others find it busy and simply read. Searches share one long-lived searcher.
     """
 
-    def __init__(self, root: Path, engine: Engine) -> None:
+    def __init__(self, root: Path, engine: Engine, *, applies: bool = True) -> None:
         self.store = IndexStore(root)
         self.engine = engine
+        self.applies = applies  # False: another process (`pipeline index --follow`) applies changes
         self.facets = FacetArrayCache()
         self.postings = PostingCache()
         self._matcher: tuple[Any, Matcher] | None = None
@@ -40,6 +41,8 @@ class SearchEngine:
         self._follower: threading.Thread | None = None
 
     def catch_up(self) -> int:
+        if not self.applies:
+            return 0
         if not self._apply.acquire(blocking=False):
             return 0  # another thread of this process is applying already
         try:
@@ -55,7 +58,11 @@ class SearchEngine:
         return self.store.known_applied_seq()
 
     def wait_for(self, seq: int, timeout: float) -> bool:
-        """Until the index has applied change `seq` (True), or `timeout` seconds pass (False)."""
+        """Until the index has applied change `seq` (True), or `timeout` seconds pass (False).
+
+        A process that applies changes does the work itself if no other process is doing it;
+        one that only reads waits for the indexing process.
+        """
         if timeout <= 0:
             return self.applied_seq() >= seq  # a bound of 0 means: do not wait, do not index here
         deadline = time.monotonic() + timeout
@@ -100,7 +107,7 @@ class SearchEngine:
 
     def follow(self, interval: float) -> None:
         """Catch up every `interval` seconds in a background thread, until stopped."""
-        if self._follower is not None:
+        if self._follower is not None or not self.applies:
             return
         self._stop.clear()
         self._follower = threading.Thread(target=self._follow, args=(interval,), name="indexer", daemon=True)

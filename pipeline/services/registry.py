@@ -52,7 +52,7 @@ class Registry:
         self.settings = settings
         self.engine = engine or make_engine(settings.resolved_database_url)
         self.urls = Urls(settings.public_url.rstrip("/"))
-        self.search = SearchEngine(settings.data_dir / "index", self.engine)
+        self.search = SearchEngine(settings.data_dir / "index", self.engine, applies=settings.index_in_server)
         self.mailer: Mailer = make_mailer(settings)
         self.answers = Answers()
 

@@ -1,0 +1,82 @@
+"""The indexing process `pipeline serve` runs beside its workers, restarted if it stops.
+
+Applying the change log to the search index (a Whoosh commit, sometimes a merge of segments)
+is CPU work. Inside a worker it competes with requests for that process's interpreter lock;
+in its own process the operating system shares the cores fairly, and the workers only read.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Mapping
+from types import TracebackType
+
+log = logging.getLogger("pipeline.search")
+RESTART_DELAY_SECONDS = 1.0
+STOP_TIMEOUT_SECONDS = 10.0
+
+
+def indexer_command() -> list[str]:
+    """Quiet, and ending by itself if this process ends without stopping it (killed)."""
+    return [sys.executable, "-m", "pipeline.cli", "index", "--follow", "--server-pid", str(os.getpid())]
+
+
+class IndexingProcess:
+    """Runs `pipeline index --follow` until stopped; if it exits meanwhile, starts it again."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self._env = {**env, "PIPELINE_INDEX_IN_SERVER": "true"}
+        self._stopping = threading.Event()
+        self._process: subprocess.Popen[bytes] | None = None
+        self._lock = threading.Lock()
+        self._watcher = threading.Thread(target=self._keep_running, name="indexing-process", daemon=True)
+
+    def __enter__(self) -> IndexingProcess:
+        self._start()
+        self._watcher.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process else None
+
+    def _start(self) -> None:
+        with self._lock:
+            if not self._stopping.is_set():
+                self._process = subprocess.Popen(indexer_command(), env=self._env)  # noqa: S603 (a fixed command)
+
+    def _keep_running(self) -> None:
+        while not self._stopping.is_set():
+            process = self._process
+            status = process.wait() if process else None
+            if self._stopping.wait(RESTART_DELAY_SECONDS):
+                return
+            log.warning("the indexing process stopped (status %s); starting it again", status)
+            self._start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        with self._lock:
+            process = self._process
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout=STOP_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def parent_alive(parent: int) -> bool:
+    """Whether `parent` is still this process's parent (if it has gone, this one was orphaned)."""
+    return os.getppid() == parent

@@ -1,0 +1,95 @@
+"""The indexing process beside the servers: it applies the log, the servers only read, and it
+is started again if it stops, and ends by itself if the server is killed."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import msgspec
+from sqlalchemy import Engine
+
+from pipeline.config import Settings
+from pipeline.indexing import IndexingProcess
+from pipeline.services.actors import SYSTEM
+from pipeline.services.catalogue import KINDS
+from pipeline.services.records import create_record
+from pipeline.services.registry import Registry
+from pipeline.services.search import SearchRequest, search_records
+from pipeline.services.validation import convert_input
+from tests.conftest import project_body
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(settings: Settings) -> dict[str, str]:
+    return {
+        **os.environ,
+        "PIPELINE_DATABASE_URL": settings.resolved_database_url,
+        "PIPELINE_DATA_DIR": str(settings.data_dir),
+        "PIPELINE_LOG_LEVEL": "WARNING",
+    }
+
+
+def _reader(settings: Settings, engine: Engine) -> Registry:
+    """A server process's registry when an indexing process runs beside it (which may take a
+    while to start on a busy machine: writes wait for it)."""
+    only_reads = Registry(msgspec.structs.replace(settings, index_wait_seconds=30), engine)
+    only_reads.search.applies = False
+    return only_reads
+
+
+def _create(registry: Registry, title: str) -> None:
+    data = convert_input(project_body(title=title), KINDS["project"].struct_in)
+    create_record(registry, SYSTEM, KINDS["project"], data)
+
+
+def _found(registry: Registry, words: str) -> int:
+    return search_records(registry, SearchRequest(q=words)).total
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"  # a zombie has finished; only its exit status is left
+
+
+def test_writes_wait_for_the_indexing_process_which_is_restarted_if_it_stops(
+    registry: Registry, settings: Settings, engine: Engine, councils: dict[str, str]
+) -> None:
+    server = _reader(settings, engine)
+    assert server.search.catch_up() == 0  # a server that only reads never applies changes
+    with IndexingProcess(_env(settings)) as indexer:
+        _create(server, "Parking permits online")  # waits until the indexing process applied it
+        assert _found(server, "parking permits") == 1
+        first = indexer.pid
+        assert first is not None
+        os.kill(first, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while indexer.pid == first and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert indexer.pid != first, "the indexing process was not started again"
+        _create(server, "Garden waste subscriptions")
+        assert _found(server, "garden waste") == 1
+        second = indexer.pid
+    assert second is not None
+    assert not _running(second)  # stopped with the server
+    server.close()
+
+
+def test_the_indexing_process_ends_by_itself_when_its_server_is_killed(settings: Settings) -> None:
+    shell = f'"{sys.executable}" -m pipeline.cli index --follow --server-pid $$ & echo $!'
+    started = subprocess.run(
+        ["sh", "-c", shell], env=_env(settings), cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    orphan = int(started.stdout.split()[-1])  # its parent, the shell, has already exited
+    deadline = time.monotonic() + 30
+    while _running(orphan) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _running(orphan)
