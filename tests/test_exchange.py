@@ -17,7 +17,7 @@ from litestar.testing import TestClient
 from pipeline.app import create_app
 from pipeline.config import Settings
 from pipeline.schemas.councils import CouncilIn
-from pipeline.services import record_export
+from pipeline.services import record_export, record_import
 from pipeline.services.actors import SYSTEM
 from pipeline.services.catalogue import KINDS
 from pipeline.services.councils import upsert_council
@@ -131,6 +131,55 @@ def test_importing_the_same_file_again_changes_nothing_and_a_changed_file_update
     exported = {r["external_id"]: r for r in jsonl(export(client, "project", "jsonl"))}
     assert exported["HX-2"]["phase"] == "live"
     assert len(exported) == 2
+
+
+def test_rows_are_matched_and_logged_in_file_order_across_batches(
+    client: TestClient[Any], councils: dict[str, str], tokens: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(record_import, "BATCH", 2)  # several batches from a few rows
+    headers = {**bearer(tokens["hackney"]), **JSONL}
+    rows = [project_body(title=f"Project {n}", external_id=f"HX-{n}") for n in range(1, 4)]
+    first = import_file(client, "project", b"\n".join(json.dumps(r).encode() for r in rows), headers)
+    assert (first["created"], first["updated"], first["unchanged"]) == (3, 0, 0)
+    ids = {r["external_id"]: r["id"] for r in jsonl(export(client, "project", "jsonl"))}
+
+    rows[0]["phase"] = "live"  # matched by its external id
+    by_id = {**rows[2], "id": ids["HX-3"], "external_id": None, "title": "Project three"}
+    second = [rows[0], rows[1], by_id, project_body(title="Project 4", external_id="HX-4")]
+    result = import_file(client, "project", b"\n".join(json.dumps(r).encode() for r in second), headers)
+    assert (result["created"], result["updated"], result["unchanged"]) == (1, 2, 1)
+    logged = changes_since(client.app.state.registry, first["change_seq"], None).items
+    assert [(c.operation, c.version, (c.data or {})["title"]) for c in logged] == [
+        ("update", 2, "Project 1"),
+        ("update", 2, "Project three"),
+        ("create", 1, "Project 4"),
+    ]
+    for change in logged:  # the logged state is the record as the API shows it
+        shown = client.get(f"/api/v1/projects/{change.id}").json()
+        assert change.data == {k: v for k, v in shown.items() if k in change.data}
+        assert shown["version"] == change.version
+
+    product = create(
+        client, "products", {"title": "A product", "summary": "S.", "council": "hackney"}, tokens["hackney"]
+    )
+    mistaken = {**project_body(title="Wrong type"), "id": product["id"]}
+    refused = client.post(
+        "/api/v1/import?type=project", content=json.dumps(mistaken).encode(), headers=headers
+    )
+    assert refused.status_code == 422
+    assert [(e["line"], e["field"]) for e in refused.json()["errors"]] == [(1, "id")]
+    assert "belongs to a product" in refused.json()["errors"][0]["message"]
+
+
+def test_records_with_the_same_title_in_one_batch_get_different_slugs(
+    client: TestClient[Any], councils: dict[str, str], tokens: dict[str, str]
+) -> None:
+    create(client, "projects", project_body(title="Street lighting"), tokens["hackney"])
+    rows = [project_body(title="Street lighting") for _ in range(3)]
+    result = import_file(client, "project", json.dumps(rows).encode(), {**bearer(tokens["hackney"]), **JSON})
+    assert result["created"] == 3
+    slugs = sorted(r["slug"] for r in client.get("/api/v1/projects").json()["items"])
+    assert slugs == ["street-lighting", "street-lighting-2", "street-lighting-3", "street-lighting-4"]
 
 
 def test_the_same_external_id_at_two_councils_is_two_records(

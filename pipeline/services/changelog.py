@@ -41,8 +41,13 @@ def append_change(
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
     version: int,
+    flush: bool = True,
 ) -> Change:
-    """Record one change in the caller's transaction (which holds the write lock)."""
+    """Record one change in the caller's transaction (which holds the write lock).
+
+    `flush=False` leaves it for the caller's next flush (a batch flushes its changes together);
+    its `seq` is assigned then.
+    """
     change = Change(
         entity_type=entity_type,
         entity_id=entity_id,
@@ -57,7 +62,8 @@ def append_change(
         data=after,
     )
     session.add(change)
-    session.flush()
+    if flush:
+        session.flush()
     return change
 
 

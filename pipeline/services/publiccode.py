@@ -22,7 +22,7 @@ from pipeline.services.actors import Actor, require_writer
 from pipeline.services.catalogue import KINDS
 from pipeline.services.councils import find_council
 from pipeline.services.files import FileErrors, LineError
-from pipeline.services.records import upsert_in
+from pipeline.services.record_batches import upsert_in
 from pipeline.services.registry import Registry, Scope
 from pipeline.services.validation import convert_input_all
 from pipeline.storage.models import Council

@@ -18,12 +18,14 @@ from pipeline.schemas.exchange import ImportResult, RecordType
 from pipeline.services.actors import Actor, require_writer
 from pipeline.services.files import FileErrors, LineError
 from pipeline.services.kinds import RecordKind
+from pipeline.services.record_batches import RecordBatch
 from pipeline.services.record_files import Row, format_for, read_rows
-from pipeline.services.records import upsert_in
 from pipeline.services.registry import Registry, Scope
+from pipeline.services.slugs import unflushed_slugs
 from pipeline.services.validation import convert_input_all
 
 Progress = Callable[[int], None]
+BATCH = 500  # rows looked up, built and logged together
 
 
 @dataclass(frozen=True)
@@ -101,28 +103,80 @@ def import_records(
     the importer's) along with the file's own; then, if there were any, nothing is kept.
     """
     require_writer(actor)
-    kind, source = file.kind, file.source
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     errors = list(file.errors)
     with registry.writing() as session:
         scope = Scope(session, registry.urls)
-        for item in file.items:
-            try:
-                with session.begin_nested():
-                    _record, outcome = upsert_in(scope, actor, kind, item.data, item.record_id)
-                counts[outcome] += 1
-            except Invalid as exc:
-                errors += [LineError(source, item.line, e.field, e.message) for e in exc.errors]
-            except DomainError as exc:
-                errors.append(LineError(source, item.line, kind.owner_field, exc.detail))
+        for start in range(0, len(file.items), BATCH):
+            batch = file.items[start : start + BATCH]
+            errors += _write_batch(scope, actor, file, batch, counts, write_log=not errors)
             if progress:
-                progress(1)
+                progress(len(batch))
         if errors:
             raise FileErrors(sorted(errors, key=lambda e: e.line))
     registry.written(scope.last_seq)
-    record_type = cast(RecordType, kind.name)
+    record_type = cast(RecordType, file.kind.name)
     records = len(file.items)
     return ImportResult(type=record_type, records=records, change_seq=scope.last_seq or None, **counts)
+
+
+def _write_batch(
+    scope: Scope,
+    actor: Actor,
+    file: ImportFile,
+    items: list[Incoming],
+    counts: dict[str, int],
+    *,
+    write_log: bool,
+) -> list[LineError]:
+    """Write a batch of rows: together if none has a problem, else each in its own savepoint,
+    so that every bad one is reported and undone alone.
+
+    Once the file has a problem nothing will be kept, so the rest is only checked, not logged.
+    """
+    if write_log and (together := _staged_together(scope, actor, file.kind, items)):
+        for _out, outcome in together.finish():
+            counts[outcome] += 1
+        return []
+    kind, source, errors = file.kind, file.source, []
+    batch = RecordBatch(scope, actor, kind, _wanted(items))
+    for item in items:
+        try:
+            with scope.session.begin_nested():
+                batch.stage(item.data, item.record_id)
+        except Invalid as exc:
+            errors += [LineError(source, item.line, e.field, e.message) for e in exc.errors]
+        except DomainError as exc:
+            errors.append(LineError(source, item.line, kind.owner_field, exc.detail))
+    if write_log and not errors:
+        for _out, outcome in batch.finish():
+            counts[outcome] += 1
+    return errors
+
+
+def _staged_together(
+    scope: Scope, actor: Actor, kind: RecordKind, items: list[Incoming]
+) -> RecordBatch | None:
+    """The batch staged in one savepoint and written in one flush (the rows of a table in one
+    statement), or None if any row has a problem: then nothing of it is kept.
+
+    Rows are not flushed one by one, so a row that names another record of the same batch
+    does not find it and counts as a problem here; row by row, it is found.
+    """
+    session = scope.session
+    batch = RecordBatch(scope, actor, kind, _wanted(items))
+    try:
+        with session.begin_nested(), session.no_autoflush, unflushed_slugs(session):
+            for item in items:
+                batch.stage(item.data, item.record_id)
+            session.flush()
+    except DomainError:
+        return None
+    return batch
+
+
+def _wanted(items: list[Incoming]) -> list[tuple[Input, str | None]]:
+    return [(item.data, item.record_id) for item in items]
 
 
 def import_file(

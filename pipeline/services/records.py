@@ -23,7 +23,7 @@ from pipeline.services.related import load_related
 from pipeline.services.relations import FRESH, drop_links_touching, find_record
 from pipeline.services.slugs import unique_slug
 from pipeline.services.validation import convert_input
-from pipeline.storage.models import Council, RecordBase, RecordLink
+from pipeline.storage.models import Change, Council, RecordBase, RecordLink
 
 
 def etag_of(record_id: str, version: int) -> str:
@@ -86,6 +86,17 @@ def create_in(
 
     `record_id` keeps the id a record has elsewhere (an export being imported); by default a new one.
     """
+    row = insert_in(scope, actor, kind, data, record_id)
+    scope.session.flush()
+    out = build_out(scope, kind, row)
+    log_change(scope, actor, kind, row, "create", None, state_of(kind, out))
+    return out
+
+
+def insert_in(
+    scope: Scope, actor: Actor, kind: RecordKind, data: Input, record_id: str | None = None
+) -> RecordBase:
+    """A new record's rows, in the session but not yet logged (its creator logs it)."""
     require_writer(actor)
     session = scope.session
     owner = resolve_council(session, kind.owner_key(data), kind.owner_field)
@@ -109,10 +120,7 @@ def create_in(
     finally:
         fresh.discard(row.id)
     session.add(row)
-    session.flush()
-    out = build_out(scope, kind, row)
-    _log(scope, actor, kind, row, "create", None, state_of(kind, out))
-    return out
+    return row
 
 
 @contextmanager
@@ -167,58 +175,15 @@ def delete_record(
         drop_links_touching(scope.session, kind.name, row.id)
         scope.session.delete(row)
         scope.session.flush()
-        _log(scope, actor, kind, row, "delete", before, None)
+        log_change(scope, actor, kind, row, "delete", before, None)
         for dep_kind, dep_row, dep_before in dependents:
             _finish_update(scope, actor, dep_kind, dep_row, dep_before)
 
 
-def upsert_in(
-    scope: Scope, actor: Actor, kind: RecordKind, data: Input, record_id: str | None = None
-) -> tuple[Output, str]:
-    """Create a record, or replace the one with this id or the owner's external id.
-
-    Inside the caller's transaction. Returns the record and "created", "updated" or "unchanged"
-    (a replacement that changes nothing is not a new version and is not logged).
-    """
-    require_writer(actor)
-    row = _existing(scope.session, kind, data, record_id)
-    if row is None:
-        return create_in(scope, actor, kind, data, record_id), "created"
+def replace_in(scope: Scope, actor: Actor, kind: RecordKind, row: RecordBase, data: Input) -> None:
+    """Give an existing record all of `data`, unlogged (its caller logs it), if the actor may."""
     _authorise_and_check(scope.session, actor, row, None)
-    before = snapshot(scope, kind, row)
     _replace(scope, actor, kind, row, data)
-    after = build_out(scope, kind, row)
-    if kind.to_in(state_of(kind, after)) == kind.to_in(before):
-        return after, "unchanged"
-    return _finish_update(scope, actor, kind, row, before), "updated"
-
-
-def _existing(session: Session, kind: RecordKind, data: Input, record_id: str | None) -> RecordBase | None:
-    """The record an import row stands for: by id, else by its owner's external id."""
-    if record_id:
-        found = session.get(kind.table, record_id)
-        if found is None:
-            _refuse_id_of_other_type(session, kind, record_id)
-        return found
-    external_id: str | None = getattr(data, "external_id", None)
-    if not external_id:
-        return None
-    owner = resolve_council(session, kind.owner_key(data), kind.owner_field)
-    table = kind.table
-    query = select(table).where(
-        col(table.owner_council_id) == owner.id, col(table.external_id) == external_id
-    )
-    return session.exec(query).first()
-
-
-def _refuse_id_of_other_type(session: Session, kind: RecordKind, record_id: str) -> None:
-    from pipeline.services.catalogue import KINDS
-
-    for other in KINDS.values():
-        if other is not kind and session.get(other.table, record_id) is not None:
-            raise Invalid.one(
-                "id", f"This id belongs to a {other.name.replace('-', ' ')}, not a {kind.name}."
-            )
 
 
 def _replace(scope: Scope, actor: Actor, kind: RecordKind, row: RecordBase, data: Input) -> None:
@@ -264,11 +229,11 @@ def _finish_update(
     scope.session.add(row)
     scope.session.flush()
     out = build_out(scope, kind, row)
-    _log(scope, actor, kind, row, "update", before, state_of(kind, out))
+    log_change(scope, actor, kind, row, "update", before, state_of(kind, out))
     return out
 
 
-def _log(
+def log_change(
     scope: Scope,
     actor: Actor,
     kind: RecordKind,
@@ -276,8 +241,13 @@ def _log(
     operation: str,
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
-) -> None:
-    """Append the change (after=None for a delete) and remember its sequence number."""
+    *,
+    flush: bool = True,
+) -> Change:
+    """Append the change (after=None for a delete) and remember its sequence number.
+
+    Unflushed (`flush=False`), the number is not known yet: the caller records it after flushing.
+    """
     change = append_change(
         scope.session,
         actor,
@@ -288,8 +258,10 @@ def _log(
         before=before,
         after=after,
         version=row.version + 1 if after is None else row.version,
+        flush=flush,
     )
     scope.last_seq = change.seq or scope.last_seq
+    return change
 
 
 def _dependents(session: Session, kind: RecordKind, row: RecordBase) -> list[tuple[RecordKind, RecordBase]]:

@@ -43,29 +43,25 @@ def unique(values: Iterable[str]) -> list[str]:
 
 def set_labels(session: Session, record_type: str, record_id: str, kind: str, values: Sequence[str]) -> None:
     """Replace one kind of label on a record."""
-    stale = delete(RecordLabel).where(
-        col(RecordLabel.record_type) == record_type,
-        col(RecordLabel.record_id) == record_id,
-        col(RecordLabel.kind) == kind,
-    )
     rows = [
         {"record_type": record_type, "record_id": record_id, "kind": kind, "value": value, "position": n}
         for n, value in enumerate(unique(values))
     ]
-    _replace_rows(session, record_id, stale, RecordLabel, rows)
+    owned = {"record_type": record_type, "record_id": record_id, "kind": kind}
+    _replace_rows(session, RecordLabel, owned, rows)
 
 
-def _replace_rows(
-    session: Session, record_id: str, stale: Any, table: Any, rows: list[dict[str, Any]]
-) -> None:
-    """Delete a record's old rows (a record made in this transaction has none) and insert new ones.
+def _replace_rows(session: Session, table: Any, owned: dict[str, str], rows: list[dict[str, Any]]) -> None:
+    """Delete the rows `owned` names (a record made in this transaction has none) and insert new ones.
 
-    Core inserts, not ORM objects: relation rows are many and need no identity.
+    Core statements on the connection, not ORM objects: relation rows are many and need no
+    identity, and a batch of new records builds no delete statements.
     """
+    record_id = owned.get("record_id") or owned["source_id"]
     if not is_fresh(session, record_id):
-        session.execute(stale)
+        session.execute(delete(table).filter_by(**owned))
     if rows:
-        session.execute(insert(table), rows)
+        session.connection().execute(insert(table), rows)
 
 
 def labels_for(session: Session, record_type: str, record_ids: Sequence[str]) -> LabelMap:
@@ -87,9 +83,6 @@ def set_councils(
     session: Session, record_type: str, record_id: str, entries: Sequence[tuple[Council, str]]
 ) -> None:
     """Replace the councils taking part in a record, each once (the first role given wins)."""
-    stale = delete(RecordCouncil).where(
-        col(RecordCouncil.record_type) == record_type, col(RecordCouncil.record_id) == record_id
-    )
     roles: dict[str, str] = {}
     for council, role in entries:
         roles.setdefault(council.id, role)
@@ -97,7 +90,7 @@ def set_councils(
         {"record_type": record_type, "record_id": record_id, "council_id": c, "role": role, "position": n}
         for n, (c, role) in enumerate(roles.items())
     ]
-    _replace_rows(session, record_id, stale, RecordCouncil, rows)
+    _replace_rows(session, RecordCouncil, {"record_type": record_type, "record_id": record_id}, rows)
 
 
 def set_links(
@@ -108,11 +101,6 @@ def set_links(
     targets: Sequence[tuple[str, str]],
 ) -> None:
     """Replace the links from a record to records of one type, each target once."""
-    stale = delete(RecordLink).where(
-        col(RecordLink.source_type) == source_type,
-        col(RecordLink.source_id) == source_id,
-        col(RecordLink.target_type) == target_type,
-    )
     relations: dict[str, str] = {}
     for target_id, relation in targets:
         relations.setdefault(target_id, relation)
@@ -127,7 +115,8 @@ def set_links(
         }
         for n, (target_id, relation) in enumerate(relations.items())
     ]
-    _replace_rows(session, source_id, stale, RecordLink, rows)
+    owned = {"source_type": source_type, "source_id": source_id, "target_type": target_type}
+    _replace_rows(session, RecordLink, owned, rows)
 
 
 def drop_links_touching(session: Session, record_type: str, record_id: str) -> None:
