@@ -300,7 +300,7 @@ def index_command(obj: Context, follow: bool, server_pid: int | None) -> None:
     search.applies = True  # this command is the indexing process, whatever the servers do
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     while server_pid is None or parent_alive(server_pid):
-        applied = search.catch_up()
+        applied = search.bring_up_to_date()
         if (applied or not follow) and server_pid is None:
             click.echo(f"Applied {applied} changes; the index is at change {search.applied_seq()}.")
         if not follow:

@@ -93,3 +93,28 @@ def test_the_indexing_process_ends_by_itself_when_its_server_is_killed(settings:
     while _running(orphan) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not _running(orphan)
+
+
+def test_an_index_far_behind_is_rebuilt_and_one_a_little_behind_is_brought_up_to_date(
+    registry: Registry, settings: Settings, engine: Engine, councils: dict[str, str]
+) -> None:
+    writer = Registry(msgspec.structs.replace(settings, index_wait_seconds=0), engine)
+    writer.search.applies = False  # as a server beside an indexing process: nothing indexed yet
+    for n in range(6):
+        _create(writer, f"Library booking {n}")
+    search = registry.search
+    assert search.applied_seq() == 0  # an empty index exists
+    first = search.store.current_generation()
+    assert first is not None
+    assert search.backlog() >= 6
+    moved = search.bring_up_to_date(rebuild_above=5)
+    assert search.store.current_generation() != first  # rebuilt, then swapped in
+    assert search.backlog() == 0
+    assert moved == search.applied_seq()
+    assert _found(registry, "library booking") == 6
+    _create(writer, "Library booking 7")
+    rebuilt = search.store.current_generation()
+    assert search.bring_up_to_date(rebuild_above=5) == 1
+    assert search.store.current_generation() == rebuilt  # applied, not rebuilt
+    assert _found(registry, "library booking") == 7
+    writer.close()

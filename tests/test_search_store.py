@@ -111,3 +111,19 @@ def test_the_applied_change_is_known_without_the_index_until_another_process_com
     assert server.applied_seq() == 0
     server.close()
     indexer.close()
+
+
+def test_a_missing_length_column_is_looked_for_once_per_segment(tmp_path: Path) -> None:
+    store = IndexStore(tmp_path / "index")
+    store.ensure()
+    _commit(store, add=["a1", "a2"])
+    leaf = store.searcher().reader().leaf_readers()[0][0]
+    storage = leaf._perdoc._storage
+    looked: list[str] = []
+    exists = storage.file_exists
+    storage.file_exists = lambda name: looked.append(name) or exists(name)
+    for docnum in (0, 1, 0, 1):
+        assert leaf.doc_field_length(docnum, "council") == 0  # a facet keeps no lengths
+        assert leaf.doc_field_length(docnum, "title") == 2  # "Document a1": two words
+    assert sorted(name.split(".")[-2] for name in looked) == ["_council_len", "_title_len"]  # once each
+    store.close()

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from pipeline.search.executor import RawResults, execute, matching_records
 from pipeline.search.facet_arrays import FacetArrayCache, segment_key
@@ -18,8 +19,10 @@ from pipeline.search.indexer import catch_up, rebuild
 from pipeline.search.postings import Matcher, PostingCache
 from pipeline.search.query import SearchPlan
 from pipeline.search.store import IndexStore
+from pipeline.storage.changes import latest_seq
 
 log = logging.getLogger("pipeline.search")
+REBUILD_BACKLOG = 20_000  # changes behind, past which a rebuild is faster than applying them
 
 
 class SearchEngine:
@@ -52,6 +55,24 @@ class SearchEngine:
 
     def applied_seq(self) -> int:
         return self.store.applied_seq()
+
+    def backlog(self) -> int:
+        """How many changes the index has yet to apply."""
+        with Session(self.engine) as session:
+            return max(0, latest_seq(session) - self.applied_seq())
+
+    def bring_up_to_date(self, rebuild_above: int = REBUILD_BACKLOG) -> int:
+        """For the indexing process: apply what is outstanding or, when the index is far behind
+        (a bulk import), rebuild it in two processes, which is faster; then apply the rest.
+
+        Returns how far the index moved along the change log (0 when it was up to date).
+        """
+        before = self.applied_seq()
+        if self.applies and self.backlog() > rebuild_above:
+            log.info("the search index is %d changes behind: rebuilding it", self.backlog())
+            self.rebuild()
+        self.catch_up()
+        return self.applied_seq() - before
 
     def known_applied_seq(self) -> int | None:
         """The applied change without a lock, if this process has seen the newest commit."""
