@@ -43,7 +43,8 @@ def execute(searcher: Any, arrays: FacetArrays, matcher: Matcher, plan: SearchPl
         name: arrays.facets[name].mask_for(values, arrays.size) for name, values in plan.filters.items()
     }
     final = _intersect(matched, allowed.values())
-    facets = {name: _facet_counts(arrays, name, matched, allowed) for name in FACET_NAMES}
+    counted = FACET_NAMES if plan.with_facets else ()
+    facets = {name: _facet_counts(arrays, name, matched, allowed) for name in counted}
     total = int(final.sum())
     narrowed = bool(plan.filters or plan.updated_after or plan.updated_before)
     if total and not plan.has_text and plan.sort == "updated":

@@ -29,6 +29,7 @@ class SearchPlan:
     sort: str = "relevance"
     page: int = 1
     per_page: int = 20
+    with_facets: bool = True  # count the facets (a feed does not show them)
 
 
 def make_parser() -> MultifieldParser:
@@ -82,6 +83,7 @@ def build_plan(
     sort: str | None,
     page: int,
     per_page: int,
+    with_facets: bool = True,
 ) -> SearchPlan:
     text = parse_text(q or "")
     has_text = not isinstance(text, wq.Every)
@@ -102,6 +104,7 @@ def build_plan(
         sort=chosen_sort if has_text or chosen_sort != "relevance" else "updated",
         page=page,
         per_page=per_page,
+        with_facets=with_facets,
     )
 
 

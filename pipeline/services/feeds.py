@@ -72,7 +72,7 @@ def record_feed(registry: Registry, request: SearchRequest, fmt: str) -> JsonFee
 
 
 def _record_feed(registry: Registry, request: SearchRequest, fmt: str) -> JsonFeed:
-    asked = replace(request, sort="updated", per_page=PAGE_SIZE)
+    asked = replace(request, sort="updated", per_page=PAGE_SIZE, with_facets=False)
     page = search_records(registry, asked)
     items = _items(registry, [(hit.type, hit.id) for hit in page.items])
     params = {**asked.params(), "sort": None, "per_page": None}

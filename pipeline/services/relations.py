@@ -70,12 +70,12 @@ def labels_for(session: Session, record_type: str, record_ids: Sequence[str]) ->
     if not record_ids:
         return result
     query = (
-        select(RecordLabel)
+        select(RecordLabel.record_id, RecordLabel.kind, RecordLabel.value)
         .where(RecordLabel.record_type == record_type, col(RecordLabel.record_id).in_(record_ids))
         .order_by(col(RecordLabel.position))
     )
-    for label in session.exec(query):
-        result[label.record_id][label.kind].append(label.value)
+    for record_id, kind, value in session.exec(query):  # plain rows: labels are many, and read only
+        result[record_id][kind].append(value)
     return result
 
 

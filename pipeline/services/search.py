@@ -10,7 +10,6 @@ from sqlmodel import col, select
 
 from pipeline.schemas.search import FacetValue, SearchHit, SearchLinks, SearchPage
 from pipeline.search.executor import Hit, RawResults
-from pipeline.search.fields import FACET_NAMES
 from pipeline.search.query import SearchPlan, build_plan
 from pipeline.services.councils import council_ref, find_council
 from pipeline.services.pagination import next_link
@@ -29,6 +28,7 @@ class SearchRequest:
     sort: str | None = None
     page: int = 1
     per_page: int = 20
+    with_facets: bool = True
 
     def narrows(self) -> bool:
         """Whether it asks for fewer than all records (words, filters or dates)."""
@@ -37,7 +37,8 @@ class SearchRequest:
     def key(self) -> tuple[Any, ...]:
         """Everything that decides the answer, hashable (for the answers kept per index change)."""
         filters = tuple(sorted((name, tuple(values)) for name, values in self.filters.items()))
-        return (self.q, filters, self.updated_after, self.updated_before, self.sort, self.page, self.per_page)
+        dates = (self.updated_after, self.updated_before)
+        return (self.q, filters, dates, self.sort, self.page, self.per_page, self.with_facets)
 
     def params(self) -> dict[str, Any]:
         return {
@@ -69,7 +70,7 @@ def _search(registry: Registry, request: SearchRequest) -> SearchPage:
         page=request.page,
         per_page=request.per_page,
         items=[_hit(registry, hit, councils) for hit in raw.hits],
-        facets={name: _facet(name, raw.facets[name], councils, regions) for name in FACET_NAMES},
+        facets={name: _facet(name, counts, councils, regions) for name, counts in raw.facets.items()},
         suggestion=raw.suggestion,
         links=_links(registry, request, raw.total),
     )
@@ -95,6 +96,7 @@ def _plan(session: Any, request: SearchRequest) -> SearchPlan:
         sort=request.sort,
         page=request.page,
         per_page=request.per_page,
+        with_facets=request.with_facets,
     )
 
 
