@@ -112,7 +112,9 @@ def _facet_counts(
 def _page(searcher: Any, plan: SearchPlan, final: Mask | None) -> list[Hit]:
     """The requested page. Without filters Whoosh ranks on its own (and skips low-scoring blocks)."""
     limit = plan.page * plan.per_page
-    options: dict[str, Any] = {"limit": limit, "terms": plan.has_text}
+    # No per-hit matched terms: recording them costs the collector on every match, and the
+    # highlighter falls back to the query's own words, which a matching document contains.
+    options: dict[str, Any] = {"limit": limit, "terms": False}
     if final is not None:
         options["filter"] = set(np.flatnonzero(final).tolist())
     else:
