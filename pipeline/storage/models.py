@@ -11,8 +11,14 @@ from sqlmodel import Field, SQLModel
 from pipeline.storage.types import UtcDateTime
 
 
+def _empty_list() -> list[Any]:
+    return []
+
+
 def _json_list() -> Any:
-    return Field(default_factory=list, sa_type=JSON, nullable=False)
+    # A Python function, not the builtin `list`: pydantic inspects a default factory's signature
+    # each time it calls one, and a builtin's is parsed from text (a millisecond, per record).
+    return Field(default_factory=_empty_list, sa_type=JSON, nullable=False)
 
 
 def _text(default: str = "") -> Any:
