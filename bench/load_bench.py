@@ -309,17 +309,31 @@ def descendants(pid: int) -> list[int]:
 
 
 def peak_rss(pids: list[int]) -> dict[str, float]:
-    """Each process's peak resident memory (VmHWM), in MB."""
+    """Each process's peak resident memory (VmHWM), in MB, by its role and process id."""
     peaks = {}
     for pid in pids:
         try:
             status = Path(f"/proc/{pid}/status").read_text()
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
         except OSError:
             continue
         for line in status.splitlines():
             if line.startswith("VmHWM:"):
-                peaks[str(pid)] = int(line.split()[1]) / 1024
+                peaks[f"{role(command)} {pid}"] = int(line.split()[1]) / 1024
     return peaks
+
+
+def role(command: str) -> str:
+    """What a process of `pipeline serve` is, from its command line."""
+    for marker, name in (
+        (" index ", "indexer"),
+        (" serve ", "supervisor"),
+        ("resource_tracker", "resource tracker"),
+        ("spawn_main", "worker"),
+    ):
+        if marker in command:
+            return name
+    return "other"
 
 
 def warm(url: str, plan: dict[str, Any]) -> None:
@@ -458,7 +472,8 @@ def report(results: dict[str, Any]) -> None:
         f"{wrk.get('rps', 0):.0f} req/s, p50 {wrk.get('50%')}, p99 {wrk.get('99%')}, errors {wrk['errors']}"
     )
     peaks = results["peak_rss_mb"]
-    print(f"\nServer peak memory (VmHWM per process, MB): {', '.join(f'{v:.0f}' for v in peaks.values())}")
+    listed = ", ".join(f"{name} {mb:.0f}" for name, mb in peaks.items())
+    print(f"\nServer peak memory (VmHWM per process, MB): {listed}")
     ours, theirs = results["search_ours"]["search"], results["search_datasette"]["search"]
     light = results["search_datasette_light"]["search"]
     print("\nThe same searches, one system at a time:\n")
