@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import io
+import pickle
 from pathlib import Path
 from typing import Any
 
 from litestar.testing import TestClient
 from whoosh import query as wq
+from whoosh.filedb.structfile import BufferFile
 
 from pipeline.search.fields import META_ID
 from pipeline.search.store import IndexStore
+from pipeline.search.whoosh_fixes import MappedPart
 from pipeline.services.answers import Answers
 from pipeline.services.registry import Registry
 from tests.conftest import create, project_body
@@ -127,3 +131,23 @@ def test_a_missing_length_column_is_looked_for_once_per_segment(tmp_path: Path) 
         assert leaf.doc_field_length(docnum, "title") == 2  # "Document a1": two words
     assert sorted(name.split(".")[-2] for name in looked) == ["_council_len", "_title_len"]  # once each
     store.close()
+
+
+def test_parts_of_a_mapped_segment_are_read_in_place_as_a_file_would_be() -> None:
+    data = pickle.dumps({"fieldmap": {"title": 0}}) + b"first line\nsecond\n" + bytes(range(10))
+    part = BufferFile(memoryview(data), name="segment part")
+    assert isinstance(part.file, MappedPart)  # no copy of the bytes into a BytesIO
+    assert part.read_pickle() == {"fieldmap": {"title": 0}}
+    assert part.readline() == b"first line\n"
+    assert part.readline() == b"second\n"
+    assert part.read(3) == bytes([0, 1, 2])
+    assert part.tell() == len(data) - 7
+    part.seek(-2, 2)
+    assert part.read() == bytes([8, 9])
+    assert part.read(5) == b""
+    assert part.get(len(data) - 10, 2) == bytes([0, 1])  # random access, as before
+    buffer = bytearray(4)
+    part.seek(len(data) - 4)
+    assert part.file.readinto(buffer) == 4
+    assert bytes(buffer) == bytes([6, 7, 8, 9])
+    assert isinstance(BufferFile(b"plain bytes").file, io.BytesIO)  # bytes are not copied anyway

@@ -1,5 +1,5 @@
 """Full-text search: a Whoosh index kept as a derived view of the change log."""
 
-from pipeline.search.whoosh_fixes import remember_missing_length_columns
+from pipeline.search import whoosh_fixes
 
-remember_missing_length_columns()
+whoosh_fixes.apply()
