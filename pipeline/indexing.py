@@ -29,7 +29,7 @@ class IndexingProcess:
     """Runs `pipeline index --follow` until stopped; if it exits meanwhile, starts it again."""
 
     def __init__(self, env: Mapping[str, str]) -> None:
-        self._env = {**env, "PIPELINE_INDEX_IN_SERVER": "true"}
+        self._env = dict(env)
         self._stopping = threading.Event()
         self._process: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()

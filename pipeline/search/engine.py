@@ -67,9 +67,11 @@ class SearchEngine:
 
         Returns how far the index moved along the change log (0 when it was up to date).
         """
-        before = self.applied_seq()
-        if self.applies and self.backlog() > rebuild_above:
-            log.info("the search index is %d changes behind: rebuilding it", self.backlog())
+        before, behind = self.applied_seq(), self.backlog()
+        if behind == 0:
+            return 0  # the indexing process polls often: one query when there is nothing to do
+        if self.applies and behind > rebuild_above:
+            log.info("the search index is %d changes behind: rebuilding it", behind)
             self.rebuild()
         self.catch_up()
         return self.applied_seq() - before

@@ -135,8 +135,7 @@ def _write_batch(
     Once the file has a problem nothing will be kept, so the rest is only checked, not logged.
     """
     if write_log and (together := _staged_together(scope, actor, file.kind, items)):
-        for _out, outcome in together.finish():
-            counts[outcome] += 1
+        _count(together, counts)
         return []
     kind, source, errors = file.kind, file.source, []
     batch = RecordBatch(scope, actor, kind, _wanted(items))
@@ -149,9 +148,14 @@ def _write_batch(
         except DomainError as exc:
             errors.append(LineError(source, item.line, kind.owner_field, exc.detail))
     if write_log and not errors:
-        for _out, outcome in batch.finish():
-            counts[outcome] += 1
+        _count(batch, counts)
     return errors
+
+
+def _count(batch: RecordBatch, counts: dict[str, int]) -> None:
+    """Log the batch's records and count them as created, updated or unchanged."""
+    for _out, outcome in batch.finish():
+        counts[outcome] += 1
 
 
 def _staged_together(
