@@ -20,6 +20,7 @@ from pipeline.api import councils, exchange, matching, records, search, sync
 from pipeline.api.deps import RegistryDep, before_api_request, provide_actor, provide_registry
 from pipeline.api.problems import EXCEPTION_HANDLERS, problems
 from pipeline.config import Settings
+from pipeline.logs import install_redaction
 from pipeline.schemas.common import Input
 from pipeline.services.catalogue import KINDS
 from pipeline.services.registry import Registry
@@ -134,6 +135,7 @@ def exception_handlers() -> dict[type[Exception] | int, Any]:
 
 def create_app(settings: Settings, registry: RegistryDep | None = None) -> Litestar:
     """Build the application for `settings`; tests pass their own registry."""
+    install_redaction()
     state_registry = registry or Registry(settings)
     logging.getLogger("pipeline").setLevel(settings.log_level)
 
@@ -141,7 +143,7 @@ def create_app(settings: Settings, registry: RegistryDep | None = None) -> Lites
         state_registry.search.follow(settings.index_poll_seconds)
         if settings.is_https and not settings.smtp_host:
             logging.getLogger("pipeline").warning(
-                "PIPELINE_SMTP_HOST is not set: sign-in emails go to the log and %s/mailbox.jsonl,"
+                "PIPELINE_SMTP_HOST is not set: sign-in emails go to %s/mailbox.jsonl,"
                 " not to people. Set it in production.",
                 settings.data_dir,
             )

@@ -14,6 +14,7 @@ import click
 from pipeline.config import Settings, SettingsError, load_settings
 from pipeline.errors import DomainError, Invalid
 from pipeline.indexing import IndexingProcess
+from pipeline.logs import install_redaction
 from pipeline.services.actors import SYSTEM
 from pipeline.services.files import FileErrors
 from pipeline.services.registry import Registry
@@ -69,6 +70,7 @@ def reports_errors(command: F) -> F:
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """Pipeline: the collaboration registry for UK councils."""
+    install_redaction()
     try:
         ctx.obj = Context(load_settings())
     except SettingsError as exc:
@@ -105,7 +107,9 @@ def serve(obj: Context, host: str | None, port: int | None, workers: int | None)
             port=final.port,
             workers=final.workers,
             log_level=settings.log_level.lower(),
-            proxy_headers=True,
+            # Forwarded headers are read by the app, from PIPELINE_TRUSTED_PROXIES only; uvicorn
+            # would believe any from loopback.
+            proxy_headers=False,
         )
 
 
@@ -212,7 +216,9 @@ def import_command(
     if record_type is None or fmt is None:
         fail("say what the file holds with --type (project, product, finding or code-link) and --format.")
     kind = KINDS[str(record_type)]
-    checked = read_import(read_file(file), str(fmt), str(file), kind)
+    max_rows = obj.settings.max_import_rows
+    data = read_file(file, obj.settings.max_import_bytes)
+    checked = read_import(data, str(fmt), str(file), kind, max_rows=max_rows)
     with click.progressbar(
         length=len(checked.items), label=f"Importing {kind.name}s", file=sys.stderr
     ) as bar:
@@ -235,7 +241,8 @@ def _import_publiccode(obj: Context, file: Path, council: str | None) -> None:
 
     if not council:
         fail("name the council that owns the product with --council (GSS code or slug).")
-    result = import_publiccode(obj.registry, SYSTEM, read_file(file), council=str(council), source=str(file))
+    data = read_file(file, obj.settings.max_import_bytes)
+    result = import_publiccode(obj.registry, SYSTEM, data, council=str(council), source=str(file))
     click.echo(f"Product {result.outcome}: {result.product.title} ({result.product.html_url})")
     for name in result.unknown_users:
         click.echo(f"Not a council here, so not recorded as a user: {name}", err=True)

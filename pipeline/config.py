@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -91,15 +92,45 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
         int,
         msgspec.Meta(ge=1, le=1000),
         _doc(
-            "Most sign-in links sent to one email address in an hour; one client (IP address)"
-            " may ask for four times as many."
+            "Most sign-in links sent to one mailbox in an hour (name+tag@ and subdomains count as"
+            " the same mailbox); one client (IP address) may ask for four times as many. Past it,"
+            " the link already in the person's inbox keeps working, so nobody can be locked out."
         ),
     ] = 5
+    sign_in_emails_per_hour: Annotated[
+        int,
+        msgspec.Meta(ge=1, le=100_000),
+        _doc(
+            "Most sign-in emails the whole service sends in an hour, whoever asks: a ceiling on"
+            " the mail an attacker could make it send."
+        ),
+    ] = 1000
+    trusted_proxies: Annotated[
+        str,
+        _doc(
+            "Comma-separated addresses or networks (CIDR) of reverse proxies whose"
+            " X-Forwarded-For header is believed. Empty (the default) believes none: the client"
+            " is the address that connected."
+        ),
+    ] = ""
+    write_lock_wait_seconds: Annotated[
+        float,
+        msgspec.Meta(gt=0, le=120),
+        _doc(
+            "How long a write waits for the database's write lock before answering 503 with"
+            " Retry-After (imports hold it only for their final write)."
+        ),
+    ] = 10.0
+    max_import_rows: Annotated[
+        int,
+        msgspec.Meta(ge=1, le=10_000_000),
+        _doc("Most records one import file may hold; a longer file is refused before any is read."),
+    ] = 200_000
     smtp_host: Annotated[
         str,
         _doc(
             "Mail server for sign-in emails. Empty means development mode: emails are written"
-            " to the log and to the test mailbox (mailbox.jsonl in the data folder) instead."
+            " to the test mailbox (mailbox.jsonl in the data folder) instead."
         ),
     ] = ""
     smtp_port: Annotated[int, msgspec.Meta(ge=1, le=65535), _doc("Mail server port.")] = 587
@@ -145,9 +176,21 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
             raw[name] = source[key]
     raw.update(overrides)
     try:
-        return msgspec.convert(raw, Settings, strict=False, dec_hook=_decode_path)
+        settings = msgspec.convert(raw, Settings, strict=False, dec_hook=_decode_path)
     except msgspec.ValidationError as exc:
         raise SettingsError(_explain(str(exc))) from exc
+    _check_proxies(settings.trusted_proxies)
+    return settings
+
+
+def _check_proxies(setting: str) -> None:
+    for part in filter(None, (p.strip() for p in setting.split(","))):
+        try:
+            ipaddress.ip_network(part, strict=False)
+        except ValueError:
+            raise SettingsError(
+                f"{ENV_PREFIX}TRUSTED_PROXIES: '{part}' is not an address or network."
+            ) from None
 
 
 def _decode_path(kind: type, value: Any) -> Any:

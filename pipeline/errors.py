@@ -83,6 +83,14 @@ class Invalid(DomainError):
         return cls([FieldError(field_name, message)])
 
 
+class BadInput(Invalid):
+    """Input that cannot be read at all (broken, ambiguous or unbounded JSON): a bad request."""
+
+    status = 400
+    code = "bad_request"
+    title = "Bad request"
+
+
 class InvalidQuery(Invalid):
     """A search that cannot be used as asked (unparseable, unbounded): a bad request."""
 

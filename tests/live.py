@@ -27,7 +27,7 @@ def free_port() -> int:
 
 
 class LiveServer:
-    def __init__(self, data_dir: Path, database_url: str) -> None:
+    def __init__(self, data_dir: Path, database_url: str, env: dict[str, str] | None = None) -> None:
         self.data_dir = data_dir
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -38,6 +38,7 @@ class LiveServer:
             "PIPELINE_PUBLIC_URL": self.url,
             "PIPELINE_PORT": str(self.port),
             "PIPELINE_LOG_LEVEL": "WARNING",
+            **(env or {}),
         }
 
     def run(self, *args: str) -> None:
@@ -52,9 +53,11 @@ class LiveServer:
 
 
 @contextmanager
-def live_server(data_dir: Path, database_url: str = "") -> Iterator[LiveServer]:
+def live_server(
+    data_dir: Path, database_url: str = "", env: dict[str, str] | None = None
+) -> Iterator[LiveServer]:
     """Migrate, seed the demo data and serve it; stopped (and waited for) on exit."""
-    server = LiveServer(data_dir, database_url or f"sqlite:///{data_dir / 'pipeline.db'}")
+    server = LiveServer(data_dir, database_url or f"sqlite:///{data_dir / 'pipeline.db'}", env)
     server.run("db", "upgrade")
     server.run("seed")
     log = (data_dir / "server.log").open("w")

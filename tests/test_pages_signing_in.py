@@ -6,15 +6,21 @@ import re
 from datetime import timedelta
 from typing import Any
 
+import msgspec
+import pytest
+from litestar import Request
 from litestar.testing import TestClient
 from sqlmodel import select
 
-from pipeline.config import Settings
+from pipeline.config import Settings, SettingsError, load_settings
+from pipeline.errors import TooManyRequests
 from pipeline.services.changelog import utcnow
+from pipeline.services.people import request_sign_in
 from pipeline.services.registry import Registry
 from pipeline.storage.models import SignInLink, WebSession
+from pipeline.web.clients import client_address
 from pipeline.web.sessions import SESSION_COOKIE
-from tests.pages import Pages, error_summary, h1
+from tests.pages import CSRF_COOKIE, CSRF_FIELD, Pages, error_summary, h1
 
 
 def _link_path(pages: Pages) -> str:
@@ -94,13 +100,114 @@ def test_unknown_domains_and_bad_addresses_are_named_errors(pages: Pages, counci
     )
 
 
-def test_sign_in_requests_are_rate_limited(
+def _emails_sent(pages: Pages) -> int:
+    mailbox = pages.data_dir / "mailbox.jsonl"
+    return len(mailbox.read_text().splitlines()) if mailbox.exists() else 0
+
+
+def test_address_variants_share_one_mailbox_quota(
     pages: Pages, settings: Settings, councils: dict[str, str]
 ) -> None:
-    for _ in range(settings.sign_in_requests_per_hour):
-        pages.post("/sign-in", {"email": "jo@hackney.gov.uk"})
-    soup = pages.post("/sign-in", {"email": "jo@hackney.gov.uk"}, status=429)
-    assert "too many sign-in links" in error_summary(soup)[0][0]
+    variants = [f"jo+{n}@hackney.gov.uk" for n in range(3)] + [
+        "jo@housing.hackney.gov.uk",
+        "JO@hackney.gov.uk",
+    ]
+    for address in variants[: settings.sign_in_requests_per_hour]:
+        pages.post("/sign-in", {"email": address})
+    assert _emails_sent(pages) == settings.sign_in_requests_per_hour
+    for address in ("jo+99@hackney.gov.uk", "jo@x.hackney.gov.uk", "jo@hackney.gov.uk"):
+        soup = pages.post("/sign-in", {"email": address})
+        assert h1(soup) == "Check your email"
+    assert _emails_sent(pages) == settings.sign_in_requests_per_hour  # no more mail to that inbox
+
+
+def test_nobody_can_lock_a_person_out_by_spending_their_links(
+    pages: Pages, settings: Settings, registry: Registry, councils: dict[str, str]
+) -> None:
+    for _ in range(settings.sign_in_requests_per_hour * 2):
+        pages.post("/sign-in", {"email": "jo+attacker@hackney.gov.uk"})
+    # The person asks too: no new email, but the newest one in their inbox still signs them in.
+    assert h1(pages.post("/sign-in", {"email": "jo@hackney.gov.uk"})) == "Check your email"
+    path = _link_path(pages)
+    pages.get(path)
+    assert "signed in" in pages.post(path, {}).get_text().lower()
+    # Once no usable link is left, asking again sends one, whatever the count.
+    sent = _emails_sent(pages)
+    assert h1(pages.post("/sign-in", {"email": "jo@hackney.gov.uk"})) == "Check your email"
+    assert _emails_sent(pages) == sent + 1
+
+
+def test_a_new_link_replaces_the_outstanding_one(pages: Pages, councils: dict[str, str]) -> None:
+    pages.post("/sign-in", {"email": "jo@hackney.gov.uk"})
+    first = _link_path(pages)
+    pages.post("/sign-in", {"email": "jo+again@hackney.gov.uk"})
+    second = _link_path(pages)
+    assert first != second
+    assert h1(pages.get(first, status=400)) == "This sign-in link has expired"
+    pages.get(second)
+
+
+def test_one_client_is_limited_whatever_it_says_it_forwards(
+    pages: Pages, client: TestClient[Any], settings: Settings, councils: dict[str, str]
+) -> None:
+    limit = settings.sign_in_requests_per_hour * 4
+    pages.client.get("/")
+    for n in range(limit):
+        response = _ask_forwarded(pages, f"person{n}@camden.gov.uk", f"203.0.113.{n}")
+        assert response.status_code == 200, n
+    response = _ask_forwarded(pages, "someone@camden.gov.uk", "198.51.100.7")
+    assert response.status_code == 429
+    assert "Too many sign-in links" in response.text
+
+
+def _ask_forwarded(pages: Pages, email: str, forwarded: str) -> Any:
+    return pages.client.post(
+        "/sign-in",
+        data={"email": email, CSRF_FIELD: pages.client.cookies[CSRF_COOKIE]},
+        headers={"X-Forwarded-For": forwarded, "X-Real-IP": forwarded},
+    )
+
+
+def test_the_whole_service_sends_at_most_its_hourly_sign_in_emails(
+    settings: Settings, registry: Registry, councils: dict[str, str]
+) -> None:
+    limited = Registry(msgspec.structs.replace(settings, sign_in_emails_per_hour=3), registry.engine)
+    for n in range(3):
+        request_sign_in(limited, f"person{n}@camden.gov.uk", f"192.0.2.{n}")
+    with pytest.raises(TooManyRequests):
+        request_sign_in(limited, "another@camden.gov.uk", "192.0.2.99")
+
+
+@pytest.mark.parametrize(
+    ("peer", "forwarded", "trusted", "expected"),
+    [
+        ("127.0.0.1", "203.0.113.9", "", "127.0.0.1"),
+        ("10.0.0.2", "203.0.113.9", "", "10.0.0.2"),
+        ("10.0.0.2", "203.0.113.9", "10.0.0.0/8", "203.0.113.9"),
+        ("10.0.0.2", "198.51.100.1, 203.0.113.9, 10.0.0.5", "10.0.0.0/8", "203.0.113.9"),
+        ("192.0.2.1", "203.0.113.9", "10.0.0.0/8", "192.0.2.1"),
+        ("::1", "203.0.113.9", "::1", "203.0.113.9"),
+    ],
+)
+def test_forwarded_addresses_are_believed_only_from_trusted_proxies(
+    peer: str, forwarded: str, trusted: str, expected: str
+) -> None:
+    scope: Any = {
+        "type": "http",
+        "method": "POST",
+        "path": "/sign-in",
+        "query_string": b"",
+        "headers": [(b"x-forwarded-for", forwarded.encode())],
+        "client": (peer, 5000),
+        "server": ("127.0.0.1", 8000),
+        "scheme": "http",
+    }
+    assert client_address(Request(scope), trusted) == expected
+
+
+def test_an_untrusted_proxy_setting_is_named() -> None:
+    with pytest.raises(SettingsError, match="PIPELINE_TRUSTED_PROXIES"):
+        load_settings({"PIPELINE_TRUSTED_PROXIES": "10.0.0.0/8, proxy.local"})
 
 
 def test_sign_out_ends_the_session_on_the_server(

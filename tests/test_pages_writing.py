@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from litestar.testing import TestClient
+from sqlmodel import select
 
 from pipeline.services.catalogue import KINDS
 from pipeline.services.records import get_record
@@ -262,3 +264,59 @@ def test_similar_projects_are_shown_before_saving_without_blocking_it(
     assert soup.find("input", attrs={"name": "title"})["value"] == "Book housing repairs online"
     saved = pages.post("/projects/new", {**mine, "seen_similar": "1"})
     assert h1(saved) == "Book housing repairs online"
+
+
+@pytest.mark.parametrize("version", ["²", "9" * 5000, "-1", "1.0"])
+def test_a_form_version_that_is_not_a_number_is_a_conflict_not_an_error(
+    pages: Pages, client: TestClient[Any], tokens: dict[str, str], registry: Registry, version: str
+) -> None:
+    made = create(client, "projects", project_body(), tokens["hackney"])
+    pages.sign_in("jo@hackney.gov.uk")
+    answers = _answers(pages.get(f"/projects/{made['slug']}/edit"))
+    answers.update({"version": version, "summary": "Blind overwrite."})
+    soup = pages.post(f"/projects/{made['slug']}/edit", answers, status=409)
+    assert "Someone else saved this record" in soup.get_text()
+    assert get_record(registry, KINDS["project"], made["slug"]).summary == made["summary"]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("day", ["99999999999999999999", "²", "1" * 5000, "-1"])
+def test_a_date_part_that_is_no_real_number_gets_the_error_summary(
+    pages: Pages, client: TestClient[Any], tokens: dict[str, str], registry: Registry, day: str
+) -> None:
+    made = create(client, "projects", project_body(), tokens["hackney"])
+    pages.sign_in("jo@hackney.gov.uk")
+    answers = _answers(pages.get(f"/projects/{made['slug']}/edit"))
+    answers.update({"start_date-day": day, "start_date-month": "3", "start_date-year": "2026"})
+    soup = pages.post(f"/projects/{made['slug']}/edit", answers, status=400)
+    assert [target for _, target in error_summary(soup)] == ["#start_date-day"]
+
+
+@pytest.mark.parametrize("character", ["\x00", "\x01", "\x1b"])
+def test_control_characters_in_a_form_get_the_error_summary_and_store_nothing(
+    pages: Pages, councils: dict[str, str], registry: Registry, character: str
+) -> None:
+    pages.sign_in("jo@hackney.gov.uk")
+    pages.get("/projects/new")
+    answers = {
+        "title": f"Repairs{character}",
+        "summary": "Fine.",
+        "problem": f"Bad{character}text",
+        "lead_council": "hackney",
+        "phase": "alpha",
+    }
+    soup = pages.post("/projects/new", answers, status=400)
+    targets = [target for _, target in error_summary(soup)]
+    assert "#title" in targets
+    assert "#problem" in targets
+    with registry.reading() as session:
+        assert session.exec(select(Project)).first() is None
+
+
+def test_search_page_numbers_and_dates_that_are_no_real_numbers(pages: Pages, registry: Registry) -> None:
+    for query in (
+        "page=²",
+        "page=" + "9" * 5000,
+        "from-day=99999999999999999999&from-month=1&from-year=2026",
+    ):
+        soup = pages.get(f"/search?{query}", status=400)
+        assert error_summary(soup), query

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from xml.etree import ElementTree as ET
 
@@ -12,6 +13,8 @@ from pipeline.schemas.feeds import JsonFeed
 JSON_FEED = "application/feed+json"
 ATOM = "application/atom+xml"
 ATOM_NS = "http://www.w3.org/2005/Atom"
+# Characters XML 1.0 cannot hold at all, even escaped: most C0 controls, surrogates, U+FFFE/F.
+NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def json_feed_document(feed: JsonFeed) -> bytes:
@@ -48,8 +51,22 @@ def atom_document(feed: JsonFeed, updated: datetime) -> bytes:
         ET.SubElement(entry, _tag("content"), {"type": "html"}).text = item.content_html
         for term in [item.pipeline.type, *item.pipeline.service_areas, *item.tags]:
             ET.SubElement(entry, _tag("category"), {"term": term})
+    _make_xml_safe(root)
     document: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
     return document
+
+
+def _make_xml_safe(root: ET.Element) -> None:
+    """Drop what XML cannot hold from every text and attribute, whatever the database holds.
+
+    Input is refused at the edge, but a record stored before that rule, or written by hand,
+    must not make the whole feed unreadable for every subscriber.
+    """
+    for element in root.iter():
+        if element.text:
+            element.text = NOT_XML.sub("", element.text)
+        for name, value in element.attrib.items():
+            element.attrib[name] = NOT_XML.sub("", value)
 
 
 def _tag(name: str) -> str:

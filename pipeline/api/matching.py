@@ -44,6 +44,7 @@ def project_partners(
     ),
     responses=problems(400, 401, 415, 422),
     status_code=200,
+    opt={"anonymous": True},
     sync_to_thread=True,
 )
 def match_handler(registry: RegistryDep, data: JSONBody[MatchIn]) -> MatchOut:

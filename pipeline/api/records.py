@@ -3,13 +3,13 @@
 # No `from __future__ import annotations`: Litestar reads these handlers' annotations at
 # runtime, and they refer to the record type's structs through the factory's arguments.
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import Response, Router, delete, get, patch, post
 from litestar.params import FromHeader, FromPath, FromQuery, HeaderParameter, JSONBody, Parameter
 
 from pipeline.api.deps import ActorDep, RegistryDep
+from pipeline.api.params import IsoTime, parse_time
 from pipeline.api.problems import problems
 from pipeline.schemas.common import HistoryPage, RecordPage
 from pipeline.services import records as service
@@ -49,7 +49,7 @@ def record_router(kind: RecordKind) -> Router:
         phase: FromQuery[PhaseFilter] = None,
         service_area: FromQuery[AreaFilter] = None,
         tag: FromQuery[Filter] = None,
-        updated_since: FromQuery[Annotated[datetime | None, Parameter(description="ISO 8601 time.")]] = None,
+        updated_since: FromQuery[IsoTime] = None,
         limit: FromQuery[Limit] = None,
         cursor: FromQuery[Cursor] = None,
     ) -> RecordPage:
@@ -58,7 +58,7 @@ def record_router(kind: RecordKind) -> Router:
             phase=list(phase or []),
             service_area=list(service_area or []),
             tag=tag or [],
-            updated_since=updated_since,
+            updated_since=parse_time("updated_since", updated_since),
         )
         return list_records(registry, kind, filters, limit=limit, cursor=cursor)
 

@@ -2,7 +2,6 @@
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Annotated, Any, Literal
 
@@ -14,6 +13,7 @@ from litestar.types import ASGIApp, HTTPResponseStartEvent, Receive, Scope, Send
 
 from pipeline.api.deps import RegistryDep
 from pipeline.api.feed_formats import ATOM, JSON_FEED, atom_document, json_feed_document
+from pipeline.api.params import IsoTime, parse_time
 from pipeline.api.problems import problems
 from pipeline.schemas.feeds import FeedVersion, JsonFeed
 from pipeline.schemas.search import SearchPage
@@ -34,8 +34,8 @@ def search_filters(
     ] = None,
     tag: FromQuery[Many] = None,
     region: FromQuery[Many] = None,
-    updated_after: FromQuery[Annotated[datetime | None, Parameter(description="ISO 8601 time.")]] = None,
-    updated_before: FromQuery[Annotated[datetime | None, Parameter(description="ISO 8601 time.")]] = None,
+    updated_after: FromQuery[IsoTime] = None,
+    updated_before: FromQuery[IsoTime] = None,
 ) -> SearchRequest:
     """Which records a search wants (words, filters, dates), shared by search, feeds and export."""
     return SearchRequest(
@@ -43,8 +43,8 @@ def search_filters(
         filters=given_filters(
             council=council, phase=phase, service_area=service_area, tag=tag, region=region
         ),
-        updated_after=updated_after,
-        updated_before=updated_before,
+        updated_after=parse_time("updated_after", updated_after),
+        updated_before=parse_time("updated_before", updated_before),
     )
 
 

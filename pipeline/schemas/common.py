@@ -9,6 +9,8 @@ import msgspec
 
 from pipeline.vocab import RecordType
 
+# Patterns end `$(?!\n)`: Python's `$` also matches before a final new line, so "https://a\n"
+# would pass `...$` here while the published JSON Schema (ECMAScript regex) refuses it.
 Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200, description="A short name.")]
 Summary = Annotated[
     str, msgspec.Meta(min_length=1, max_length=2000, description="One paragraph, plain text.")
@@ -19,7 +21,7 @@ Url = Annotated[
     str,
     msgspec.Meta(
         max_length=500,
-        pattern=r"^https?://[^\s/?#]+[^\s]*$",
+        pattern=r"^https?://[^\s/?#]+[^\s]*$(?!\n)",
         description="An absolute http or https address.",
     ),
 ]
@@ -28,7 +30,7 @@ Tag = Annotated[
     msgspec.Meta(
         min_length=1,
         max_length=50,
-        pattern=r"^[^<>,]*[^\s<>,][^<>,]*$",
+        pattern=r"^[^<>,]*[^\s<>,][^<>,]*$(?!\n)",
         description="A free label without commas; stored lower case with single spaces.",
     ),
 ]

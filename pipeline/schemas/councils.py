@@ -12,20 +12,23 @@ from pipeline.schemas.common import CouncilRef, Input, Output, PageLinks, Url
 GssCode = Annotated[
     str,
     msgspec.Meta(
-        pattern=r"^[ENSW][0-9]{8}$",
+        pattern=r"^[ENSW][0-9]{8}$(?!\n)",
         description="ONS GSS code: a nation letter and eight digits, e.g. E09000012.",
     ),
 ]
 Domain = Annotated[
     str,
     msgspec.Meta(
-        pattern=r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$",
+        pattern=r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$(?!\n)",
         max_length=120,
         description="An email domain in lower case, e.g. hackney.gov.uk.",
     ),
 ]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Code = Annotated[str, msgspec.Meta(min_length=1, max_length=10)]
+
+
+SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$(?!\n)"
 
 
 class CouncilIn(Input, kw_only=True):
@@ -35,7 +38,9 @@ class CouncilIn(Input, kw_only=True):
     short_name: Name
     gss_code: GssCode | None = None
     register_code: Code | None = None
-    slug: Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=120)] | None = None
+    slug: Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$(?!\n)", max_length=120)] | None = (
+        None
+    )
     alt_names: list[Name] = []
     former_gss_codes: list[GssCode] = []
     kind: Annotated[str, msgspec.Meta(max_length=10)] = ""

@@ -50,7 +50,7 @@ def execute(searcher: Any, arrays: FacetArrays, matcher: Matcher, plan: SearchPl
     if total and not plan.has_text and plan.sort == "updated":
         hits = _newest(searcher, arrays, plan, final)
     else:
-        hits = _page(searcher, plan, final if narrowed else None) if total else []
+        hits = _page(searcher, plan, final if narrowed else None, matcher) if total else []
     suggestion = _suggestion(searcher, plan, raw_q, total)
     return RawResults(total=total, hits=hits, facets=facets, suggestion=suggestion)
 
@@ -109,8 +109,12 @@ def _facet_counts(
     return ranked[:limit] if limit else ranked
 
 
-def _page(searcher: Any, plan: SearchPlan, final: Mask | None) -> list[Hit]:
-    """The requested page. Without filters Whoosh ranks on its own (and skips low-scoring blocks)."""
+def _page(searcher: Any, plan: SearchPlan, final: Mask | None, matcher: Matcher) -> list[Hit]:
+    """The requested page. Without filters Whoosh ranks on its own (and skips low-scoring blocks).
+
+    Whoosh 2.7.4's inverse matcher (NOT) yields deleted documents, so Whoosh's own ranking is
+    masked with every document that is not live, as well as the index's position marker.
+    """
     limit = plan.page * plan.per_page
     # No per-hit matched terms: recording them costs the collector on every match, and the
     # highlighter falls back to the query's own words, which a matching document contains.
@@ -118,7 +122,7 @@ def _page(searcher: Any, plan: SearchPlan, final: Mask | None) -> list[Hit]:
     if final is not None:
         options["filter"] = set(np.flatnonzero(final).tolist())
     else:
-        options["mask"] = wq.Term("id", META_ID)  # the index's position marker is not a record
+        options["mask"] = _not_records(matcher)
     if plan.sort == "updated":
         options.update(sortedby="updated", reverse=True)
     elif plan.sort == "title":
@@ -128,6 +132,15 @@ def _page(searcher: Any, plan: SearchPlan, final: Mask | None) -> list[Hit]:
     results.formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
     start = (plan.page - 1) * plan.per_page
     return [Hit(dict(hit.fields()), _snippet(hit, plan.has_text)) for hit in results[start:limit]]
+
+
+def _not_records(matcher: Matcher) -> set[int]:
+    """Deleted and superseded documents, and the index's position marker: never a hit."""
+    excluded = set(np.flatnonzero(~matcher.live).tolist())
+    meta = matcher.searcher.document_number(id=META_ID)
+    if meta is not None:
+        excluded.add(meta)
+    return excluded
 
 
 def _newest(searcher: Any, arrays: FacetArrays, plan: SearchPlan, final: Mask) -> list[Hit]:

@@ -10,6 +10,7 @@ from typing import TypeVar
 import msgspec
 
 from pipeline.errors import DomainError
+from pipeline.services.untrusted import DEPTH_MESSAGE
 from pipeline.services.validation import field_error
 
 T = TypeVar("T")
@@ -68,6 +69,8 @@ def json_array_items(data: bytes, source: str) -> list[tuple[int, msgspec.Raw]]:
         match = _BYTE.search(str(exc))
         line = line_of(data, int(match[1])) if match else 1
         raise FileErrors([LineError(source, line, "", f"Not a JSON array: {exc}")]) from None
+    except RecursionError:
+        raise FileErrors([LineError(source, 1, "", DEPTH_MESSAGE)]) from None
     return list(zip(_item_lines(data, raws), raws, strict=True))
 
 
@@ -77,6 +80,8 @@ def load_json_list(path: Path, item_type: type[T]) -> list[T]:
     for index, (line, raw) in enumerate(json_array_items(read_file(path), str(path))):
         try:
             items.append(msgspec.json.decode(raw, type=item_type))
+        except RecursionError:
+            errors.append(LineError(str(path), line, f"[{index}]", DEPTH_MESSAGE))
         except msgspec.ValidationError as exc:
             error = field_error(str(exc), item_type)
             errors.append(LineError(str(path), line, f"[{index}].{error.field}".rstrip("."), error.message))
@@ -99,8 +104,12 @@ def _item_lines(data: bytes, raws: list[msgspec.Raw]) -> list[int]:
     return lines
 
 
-def read_file(path: Path) -> bytes:
+def read_file(path: Path, max_bytes: int | None = None) -> bytes:
+    """A file's bytes; a file larger than `max_bytes` is refused before it is read."""
     try:
+        if max_bytes is not None and path.stat().st_size > max_bytes:
+            message = f"The file is larger than {max_bytes:,} bytes (PIPELINE_MAX_IMPORT_BYTES)."
+            raise FileErrors([LineError(str(path), 0, "", message)])
         return path.read_bytes()
     except OSError as exc:
         raise FileErrors([LineError(str(path), 0, "", f"Cannot read the file: {exc.strerror}")]) from None

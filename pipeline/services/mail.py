@@ -1,4 +1,4 @@
-"""Sending email: by SMTP in production, to the log and a test mailbox in development."""
+"""Sending email: by SMTP in production, to a test mailbox file in development."""
 
 from __future__ import annotations
 
@@ -51,10 +51,10 @@ class SmtpMailer:
 
 
 class MailboxMailer:
-    """Development and tests: each email goes to the log and is appended to a JSON Lines file.
+    """Development and tests: each email is appended to a JSON Lines file (the log names only its subject).
 
     The file is the test mailbox: tests and people running the service locally read sign-in
-    links from it (or from the log) instead of from a real inbox.
+    links from it instead of from a real inbox.
     """
 
     def __init__(self, folder: Path) -> None:
@@ -62,7 +62,8 @@ class MailboxMailer:
         self._lock = threading.Lock()
 
     def send(self, email: Email) -> None:
-        log.info("email to %s: %s\n%s", email.to, email.subject, email.body)
+        # Never the body: it may hold a one-time link, and a log is no place for a secret.
+        log.info("email written to %s: %s", self.path, email.subject)
         line = json.dumps(
             {"at": utcnow().isoformat(), "to": email.to, "subject": email.subject, "body": email.body}
         )

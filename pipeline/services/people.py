@@ -11,11 +11,13 @@ import re
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import String, cast, func
 from sqlmodel import Session, col, select
 
+from pipeline.config import Settings
 from pipeline.errors import Invalid, TooManyRequests, Unauthenticated
 from pipeline.services.actors import Actor, require_admin
 from pipeline.services.changelog import utcnow
@@ -77,8 +79,25 @@ def council_for_email(session: Session, email: str) -> Council | None:
     return None
 
 
+def mailbox_of(email: str, council: Council) -> str:
+    """The inbox an address reaches: without a `+tag`, at the council's own domain.
+
+    `jo+1@hackney.gov.uk` and `jo@housing.hackney.gov.uk` are the same person's quota; limits
+    keyed on the literal address would give each variant its own.
+    """
+    local, _, domain = email.rpartition("@")
+    local = local.split("+", 1)[0] or local
+    matched = [d for d in council.email_domains if domain == d or domain.endswith("." + d)]
+    return f"{local}@{min(matched, key=len) if matched else domain}"
+
+
 def request_sign_in(registry: Registry, email_text: str, requester: str) -> SignInSent:
-    """Email a one-time sign-in link to a council address; rate limited per address and client."""
+    """Email a one-time sign-in link to a council address.
+
+    A new link replaces the person's outstanding one. Past the per-mailbox limit no more mail is
+    sent while the last link is still usable (the person has it), so nobody can lock a person
+    out by asking for their links; per-client and service-wide limits bound the mail sent.
+    """
     email = normalise_email(email_text)
     settings = registry.settings
     secret = secrets.token_urlsafe(32)
@@ -92,11 +111,16 @@ def request_sign_in(registry: Registry, email_text: str, requester: str) -> Sign
                 " Enter the email address you use at work for a council.",
             )
         requester_key = _digest(requester)[:32]
-        _check_rate(session, email, requester_key, settings.sign_in_requests_per_hour)
+        mailbox = mailbox_of(email, council)
+        _check_rate(session, requester_key, settings)
+        if _mailbox_is_full(session, mailbox, settings.sign_in_requests_per_hour):
+            return SignInSent(council.short_name, settings.sign_in_link_minutes)
+        _replace_outstanding(session, mailbox, now)
         session.add(
             SignInLink(
                 token_hash=_digest(secret),
                 email=email,
+                mailbox=mailbox,
                 council_id=council.id,
                 requester=requester_key,
                 created_at=now,
@@ -107,16 +131,42 @@ def request_sign_in(registry: Registry, email_text: str, requester: str) -> Sign
     return SignInSent(council.short_name, settings.sign_in_link_minutes)
 
 
-def _check_rate(session: Session, email: str, requester: str, per_hour: int) -> None:
+def _recent_links() -> Any:
     since = utcnow() - RATE_WINDOW
-    recent = select(func.count()).select_from(SignInLink).where(col(SignInLink.created_at) > since)
-    by_email = session.exec(recent.where(SignInLink.email == email)).one()
-    by_requester = session.exec(recent.where(SignInLink.requester == requester)).one()
-    if by_email >= per_hour or by_requester >= per_hour * REQUESTER_MULTIPLIER:
+    return select(func.count()).select_from(SignInLink).where(col(SignInLink.created_at) > since)
+
+
+def _check_rate(session: Session, requester: str, settings: Settings) -> None:
+    """Per client and for the whole service: past either, nobody is sent mail for a while."""
+    by_requester = session.exec(_recent_links().where(SignInLink.requester == requester)).one()
+    everyone = session.exec(_recent_links()).one()
+    limit = settings.sign_in_requests_per_hour * REQUESTER_MULTIPLIER
+    if by_requester >= limit or everyone >= settings.sign_in_emails_per_hour:
         raise TooManyRequests(
-            "You have asked for too many sign-in links. Wait an hour, then try again.",
+            "Too many sign-in links have been asked for. Wait an hour, then try again.",
             retry_after=int(RATE_WINDOW.total_seconds()),
         )
+
+
+def _mailbox_is_full(session: Session, mailbox: str, per_hour: int) -> bool:
+    """The mailbox had its links for the hour and still holds a usable one: send nothing more."""
+    sent = session.exec(_recent_links().where(SignInLink.mailbox == mailbox)).one()
+    return bool(sent >= per_hour and _outstanding(session, mailbox))
+
+
+def _outstanding(session: Session, mailbox: str) -> list[SignInLink]:
+    now = utcnow()
+    query = select(SignInLink).where(
+        SignInLink.mailbox == mailbox, col(SignInLink.used_at).is_(None), col(SignInLink.expires_at) > now
+    )
+    return list(session.exec(query))
+
+
+def _replace_outstanding(session: Session, mailbox: str, now: datetime) -> None:
+    """Earlier unused links to this mailbox stop working: only the newest email's link signs in."""
+    for link in _outstanding(session, mailbox):
+        link.expires_at = now
+        session.add(link)
 
 
 def _sign_in_email(registry: Registry, email: str, secret: str, council: Council) -> Email:

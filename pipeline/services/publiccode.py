@@ -24,6 +24,7 @@ from pipeline.services.councils import find_council
 from pipeline.services.files import FileErrors, LineError
 from pipeline.services.record_batches import upsert_in
 from pipeline.services.registry import Registry, Scope
+from pipeline.services.untrusted import MAX_DEPTH, MAX_YAML_NODES
 from pipeline.services.validation import convert_input_all
 from pipeline.storage.models import Council
 
@@ -51,6 +52,8 @@ SOURCES = {
     "tags": "categories",
     "external_id": "url",
 }
+MAX_USERS = 500  # organisations read from usedBy
+MAX_NAME = 200  # characters of an organisation's name kept (and reported back)
 _COUNCIL_SUFFIX = re.compile(r"\s+council$", re.IGNORECASE)
 
 
@@ -78,9 +81,7 @@ class Publiccode:
 def read_publiccode(data: bytes, source: str) -> Publiccode:
     """The file's values, or every problem of form it has (not YAML, not a mapping, keys missing)."""
     try:
-        text = data.decode("utf-8-sig")
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        values = yaml.safe_load(text)
+        node, values = _load_bounded(data.decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise FileErrors([LineError(source, 1, "", "The file is not UTF-8 text.")]) from None
     except yaml.MarkedYAMLError as exc:
@@ -94,6 +95,48 @@ def read_publiccode(data: bytes, source: str) -> Publiccode:
     parsed.language = _language(parsed.values.get("description"))
     _check_required(parsed, source)
     return parsed
+
+
+class BoundedLoader(yaml.SafeLoader):
+    """YAML's safe loader refusing aliases and bounding the document, all while composing it.
+
+    An alias lets 800 bytes stand for billions of nodes ("billion laughs"); a publiccode.yml
+    has no need of one, so the first `*alias` ends the parse, before anything walks the tree.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.nodes = 0
+        self.depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            self._refuse("aliases (*name) are not allowed in publiccode.yml")
+        self.nodes += 1
+        if self.nodes > MAX_YAML_NODES:
+            self._refuse(f"the file holds more than {MAX_YAML_NODES:,} values")
+        if self.depth >= MAX_DEPTH:
+            self._refuse(f"the file is nested more than {MAX_DEPTH} levels deep")
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+    def _refuse(self, problem: str) -> NoReturn:
+        mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+        raise yaml.composer.ComposerError(None, None, problem, mark)
+
+
+def _load_bounded(text: str) -> tuple[Any, Any]:
+    """The file's node tree (for key lines) and its values, from one bounded parse."""
+    loader = BoundedLoader(text)
+    try:
+        node = loader.get_single_node()
+        values = loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
+    return node, values
 
 
 def _key_lines(node: Any, prefix: str = "") -> dict[str, int]:
@@ -182,10 +225,12 @@ def _councils_named(session: Session, names: Any) -> tuple[list[str], list[str]]
             by_name.setdefault(name.lower(), known)
     found: list[str] = []
     unknown: list[str] = []
-    for name in map(str, names):
-        council = _named(session, by_name, name.strip())
+    for name in names[:MAX_USERS]:
+        if not isinstance(name, str):
+            continue  # usedBy lists organisation names; anything else names no one
+        council = _named(session, by_name, name.strip()[:MAX_NAME])
         if council is None:
-            unknown.append(name)
+            unknown.append(name[:MAX_NAME])
         else:
             found.append(council.gss_code or council.slug)
     return list(dict.fromkeys(found)), unknown

@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +24,7 @@ import msgspec
 from msgspec import inspect as mi
 
 from pipeline.services.files import FileErrors, LineError, json_array_items
+from pipeline.services.untrusted import loads_json
 
 FORMATS = ("json", "jsonl", "csv")
 MEDIA_TYPES = {
@@ -36,6 +37,8 @@ MEDIA_TYPES = {
 EXTENSIONS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
 LIST_SEPARATOR = ";"
+MAX_CELL_CHARACTERS = 65_536  # far above any field's own limit; csv refuses longer cells itself
+csv.field_size_limit(MAX_CELL_CHARACTERS)
 
 
 @dataclass(frozen=True)
@@ -86,21 +89,42 @@ def _text(data: bytes, source: str) -> str:
 
 def _object(raw: bytes, line: int, source: str) -> dict[str, Any]:
     try:
-        value = msgspec.json.decode(raw)
-    except msgspec.DecodeError as exc:
-        raise FileErrors([LineError(source, line, "", f"Not valid JSON: {exc}")]) from None
+        value = loads_json(raw)
+    except ValueError as exc:
+        raise FileErrors([LineError(source, line, "", f"Not valid JSON: {_first_line(exc)}")]) from None
     if not isinstance(value, dict):
         raise FileErrors([LineError(source, line, "", "Each record must be a JSON object.")])
     return value
 
 
+def _first_line(exc: Exception) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
 def _csv_rows(text: str, source: str, struct: type[msgspec.Struct]) -> tuple[list[Row], list[LineError]]:
     reader = csv.DictReader(io.StringIO(text, newline=""))
     columns = CsvColumns(struct)
-    unknown = [name for name in reader.fieldnames or [] if name not in columns.names]
+    try:
+        _check_header(reader.fieldnames or [], columns, source)
+        return _csv_records(reader, columns, source)
+    except csv.Error as exc:
+        raise FileErrors([LineError(source, reader.line_num or 1, "", _csv_problem(exc))]) from None
+
+
+def _check_header(names: Sequence[str], columns: CsvColumns, source: str) -> None:
+    unknown = [name for name in names if name not in columns.names]
     if unknown:
         message = f"Unknown columns: {', '.join(unknown)}. Columns are the fields of the standard."
         raise FileErrors([LineError(source, 1, "", message)])
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        message = f"Columns appear more than once: {', '.join(repeated)}. Give each column once."
+        raise FileErrors([LineError(source, 1, "", message)])
+
+
+def _csv_records(
+    reader: csv.DictReader[str], columns: CsvColumns, source: str
+) -> tuple[list[Row], list[LineError]]:
     rows, errors = [], []
     line = reader.line_num + 1
     for record in reader:
@@ -111,6 +135,12 @@ def _csv_rows(text: str, source: str, struct: type[msgspec.Struct]) -> tuple[lis
             errors.append(LineError(source, line, field, message))
         line = reader.line_num + 1
     return rows, errors
+
+
+def _csv_problem(exc: csv.Error) -> str:
+    if "field larger than field limit" in str(exc):
+        return f"A cell is longer than {MAX_CELL_CHARACTERS:,} characters."
+    return f"Not valid CSV: {exc}."
 
 
 class CsvColumns:
@@ -147,9 +177,11 @@ class _Shape:
             return text
         if text.startswith("["):
             try:
-                return json.loads(text)
+                return loads_json(text)
             except json.JSONDecodeError as exc:
                 raise ValueError(f"{name}: Not a valid JSON list: {exc.msg}.") from None
+            except ValueError as exc:
+                raise ValueError(f"{name}: {exc}") from None
         items = [item.strip() for item in text.split(LIST_SEPARATOR) if item.strip()]
         return [{self.first_field: item} for item in items] if self.kind == "objects" else items
 

@@ -7,7 +7,6 @@ therefore changes nothing the second time.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
@@ -17,6 +16,7 @@ from pipeline.schemas.common import Input
 from pipeline.schemas.exchange import ImportResult, RecordType
 from pipeline.services.actors import Actor, require_writer
 from pipeline.services.files import FileErrors, LineError
+from pipeline.services.ids import canonical_id
 from pipeline.services.kinds import RecordKind
 from pipeline.services.record_batches import RecordBatch
 from pipeline.services.record_files import Row, format_for, read_rows
@@ -47,9 +47,17 @@ class ImportFile:
     errors: list[LineError]
 
 
-def read_import(data: bytes, fmt: str, source: str, kind: RecordKind) -> ImportFile:
-    """Every row of a file checked against the standard, each problem named by line and field."""
+def read_import(
+    data: bytes, fmt: str, source: str, kind: RecordKind, *, max_rows: int | None = None
+) -> ImportFile:
+    """Every row of a file checked against the standard, each problem named by line and field.
+
+    A file of more than `max_rows` records is refused whole, before any row is checked.
+    """
     rows, errors = read_rows(data, fmt, source, kind.struct_in)
+    if max_rows is not None and len(rows) + len(errors) > max_rows:
+        message = f"The file holds more than {max_rows:,} records; split it into smaller files."
+        raise FileErrors([LineError(source, 1, "", message)])
     items: list[Incoming] = []
     for row in rows:
         try:
@@ -61,17 +69,11 @@ def read_import(data: bytes, fmt: str, source: str, kind: RecordKind) -> ImportF
 
 def _incoming(row: Row, kind: RecordKind) -> Incoming:
     values: dict[str, Any] = dict(row.data)
-    record_id = values.pop("id", None)
-    if record_id is not None and not _is_uuid(record_id):
+    given = values.pop("id", None)
+    record_id = canonical_id(given) if isinstance(given, str) else None
+    if given is not None and record_id is None:
         raise Invalid.one("id", "An id must be a record's UUID, as the registry gives it.")
     return Incoming(row.line, record_id, convert_input_all(values, kind.struct_in))
-
-
-def _is_uuid(value: Any) -> bool:
-    try:
-        return isinstance(value, str) and str(uuid.UUID(value)) == value.lower()
-    except ValueError:
-        return False
 
 
 def _repeated(items: list[Incoming], source: str, kind: RecordKind) -> list[LineError]:
@@ -196,4 +198,6 @@ def import_file(
     import it: all of it, or nothing."""
     require_writer(actor)
     chosen = fmt or format_for(media_type=media_type) or "json"
-    return import_records(registry, actor, read_import(data, chosen, f"{kind.name}s.{chosen}", kind))
+    source = f"{kind.name}s.{chosen}"
+    checked = read_import(data, chosen, source, kind, max_rows=registry.settings.max_import_rows)
+    return import_records(registry, actor, checked)

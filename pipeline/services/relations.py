@@ -10,6 +10,7 @@ from sqlalchemy import delete, insert, or_
 from sqlmodel import Session, col, select
 
 from pipeline.schemas.common import RecordRef
+from pipeline.services.ids import canonical_id
 from pipeline.services.registry import Urls
 from pipeline.services.slugs import MAX_SLUG
 from pipeline.storage.models import (
@@ -141,11 +142,16 @@ def drop_links_touching(session: Session, record_type: str, record_id: str) -> N
 
 
 def find_record(session: Session, record_type: str, key: str) -> RecordBase | None:
-    """A record by id or slug."""
+    """A record by id (in any spelling of its UUID), else by slug: an id always wins."""
     table = RECORD_TABLES[record_type]
     if len(key) > MAX_SLUG + 40:
         return None
-    return session.exec(select(table).where(or_(col(table.id) == key, col(table.slug) == key))).first()
+    record_id = canonical_id(key)
+    if record_id is not None:
+        found = session.get(table, record_id)
+        if found is not None:
+            return found
+    return session.exec(select(table).where(col(table.slug) == key)).first()
 
 
 def record_ref(record_type: str, record: RecordBase, urls: Urls) -> RecordRef:

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from pipeline.services.ids import is_reserved_slug
 from pipeline.storage.models import RecordBase
 
 MAX_SLUG = 80
@@ -51,7 +52,8 @@ def unique_slug(session: Session, table: type[RecordBase], title: str) -> str:
 
 def _free_slug(session: Session, table: type[RecordBase], base: str, unflushed: set[str]) -> str:
     if (
-        base not in unflushed
+        not is_reserved_slug(base)
+        and base not in unflushed
         and session.exec(select(table.id).where(col(table.slug) == base)).first() is None
     ):
         return base  # the common case: one indexed lookup

@@ -10,6 +10,7 @@ from typing import Any, TypeVar, get_args, get_origin
 import msgspec
 
 from pipeline.errors import FieldError, Invalid
+from pipeline.services.untrusted import check_untrusted, untrusted_errors
 
 T = TypeVar("T")
 
@@ -120,7 +121,11 @@ def _unwrap(kind: Any) -> Any:
 
 
 def convert_input(data: Any, kind: type[T]) -> T:
-    """Validate builtins against an input struct; raise Invalid naming the offending field."""
+    """Validate builtins against an input struct; raise Invalid naming the offending field.
+
+    Data too deep or too big, or text with control characters, is refused before anything else.
+    """
+    check_untrusted(data)
     try:
         return msgspec.convert(data, kind)
     except msgspec.ValidationError as exc:
@@ -134,6 +139,10 @@ def convert_input_all(data: dict[str, Any], kind: type[T]) -> T:
         if spec.name not in data:
             if spec.required:
                 errors.append(field_error(f"Object missing required field `{spec.name}`", kind))
+            continue
+        unsafe = next(untrusted_errors({spec.name: data[spec.name]}), None)
+        if unsafe is not None:
+            errors.append(unsafe)
             continue
         try:
             msgspec.convert(data[spec.name], spec.type)

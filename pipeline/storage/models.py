@@ -224,10 +224,16 @@ class SignInLink(SQLModel, table=True):
     """A one-time sign-in link sent by email: only the hash of its secret is stored."""
 
     __tablename__ = "sign_in_link"
-    __table_args__ = (Index("ix_sign_in_link_email_created", "email", "created_at"),)
+    __table_args__ = (
+        Index("ix_sign_in_link_email_created", "email", "created_at"),
+        Index("ix_sign_in_link_mailbox_created", "mailbox", "created_at"),
+    )
 
     token_hash: str = Field(primary_key=True, max_length=64)
     email: str = Field(max_length=320)
+    # The inbox the address reaches (name+tag@sub.council.gov.uk -> name@council.gov.uk): limits
+    # and replacement of outstanding links go by it, so address variants share one quota.
+    mailbox: str = Field(default="", max_length=320, sa_column_kwargs={"server_default": ""})
     council_id: str = Field(foreign_key="council.id", max_length=36)
     requester: str = Field(default="", max_length=64, index=True)
     created_at: datetime = _time()

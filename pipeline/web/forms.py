@@ -21,6 +21,7 @@ Widget = Literal[
 ]
 EMPTY_MESSAGES = {"Must not be empty.", "This field is required."}
 DATE_PARTS = ("day", "month", "year")
+DATE_PART_SIZES = {"day": 2, "month": 2, "year": 4}
 
 
 @dataclass(frozen=True)
@@ -103,13 +104,18 @@ def _date(question: Question, form: FormMultiDict, answers: Answers) -> None:
         answers.data[question.name] = None
         return
     try:
-        answers.data[question.name] = date(
-            int(parts["year"]), int(parts["month"]), int(parts["day"])
-        ).isoformat()
+        answers.data[question.name] = real_date(parts).isoformat()
     except ValueError:
         answers.errors.append(
             FieldError(question.name, f"{question.label} must be a real date, like 27 3 2026.")
         )
+
+
+def real_date(parts: dict[str, str]) -> date:
+    """A date from its day, month and year boxes: ASCII digits only ("²" is a digit to Python)."""
+    if not all(re.fullmatch(rf"[0-9]{{1,{size}}}", parts[name]) for name, size in DATE_PART_SIZES.items()):
+        raise ValueError("not a date")
+    return date(int(parts["year"]), int(parts["month"]), int(parts["day"]))
 
 
 def _rows(question: Question, form: FormMultiDict, answers: Answers) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -13,6 +14,7 @@ from pipeline.errors import FieldError
 from pipeline.search.fields import FACET_NAMES
 from pipeline.services.search import SearchRequest
 from pipeline.vocab import PHASES, RECORD_TYPES, SERVICE_AREAS
+from pipeline.web.forms import real_date
 
 PER_PAGE = 20
 MAX_PAGE = 500
@@ -105,7 +107,7 @@ def read_search_form(query: MultiDict[str]) -> SearchForm:
 
 
 def _page_number(text: str, form: SearchForm) -> int:
-    if text.isdigit() and 1 <= int(text) <= MAX_PAGE:
+    if re.fullmatch(r"[0-9]{1,4}", text) and 1 <= int(text) <= MAX_PAGE:
         return int(text)
     form.errors.append(FieldError("page", f"Page must be a number from 1 to {MAX_PAGE}."))
     return 1
@@ -117,7 +119,7 @@ def _date(query: MultiDict[str], prefix: str, name: str, form: SearchForm) -> da
         return None
     form.dates[prefix] = parts
     try:
-        return date(int(parts["year"]), int(parts["month"]), int(parts["day"]))
+        return real_date(parts)
     except ValueError:
         form.errors.append(FieldError(f"{prefix}-day", f"{name} must be a real date, like 31 3 2026."))
         return None

@@ -17,6 +17,7 @@ from jinja2 import (
 )
 from markupsafe import Markup, escape
 
+from pipeline.services.untrusted import CONTROL_CHARACTERS
 from pipeline.vocab import SERVICE_AREA_LABELS
 
 TEMPLATES = Path(__file__).resolve().parent.parent.parent / "web" / "templates"
@@ -133,6 +134,18 @@ def as_choice(option: tuple[str, str], current: Any) -> dict[str, Any]:
     return {"value": value, "text": text, "checked": chosen}
 
 
+def printable(value: Any) -> Any:
+    """Every value a template prints, with control characters shown as U+FFFD.
+
+    They make an HTML document ill-formed; input refuses them, but a form redisplays what was
+    typed, and older data may hold some.
+    """
+    if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
+        shown = CONTROL_CHARACTERS.sub("\ufffd", value)
+        return Markup(shown) if isinstance(value, Markup) else shown  # noqa: S704 (was Markup already)
+    return value
+
+
 def make_environment(templates: Path = TEMPLATES) -> Environment:
     env = Environment(
         loader=ChoiceLoader(
@@ -145,6 +158,7 @@ def make_environment(templates: Path = TEMPLATES) -> Environment:
         undefined=MacroParamsUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=printable,
     )
     env.globals.update(dict.fromkeys(GOVUK_TEMPLATE_OPTIONS))
     # GOV.UK Frontend's macros compare values with the names `undefined` and `null` (not given).

@@ -6,6 +6,7 @@ the services' refusals and field errors in GOV.UK patterns.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import anyio.to_thread
@@ -216,7 +217,11 @@ def confirm_handler(kind: RecordKind) -> Any:
 
 
 def _int(text: str, default: int) -> int:
-    return int(text) if text.isdigit() else default
+    """The version a form was filled in from; one that is not a plain number matches no version,
+    so the save is refused as a conflict (showing what changed) rather than applied blind."""
+    if not text:
+        return default
+    return int(text) if re.fullmatch(r"[0-9]{1,12}", text) else 0
 
 
 def editing_routers() -> list[Router]:

@@ -12,6 +12,7 @@ from litestar.response import Redirect, Template
 from pipeline.api.deps import RegistryDep
 from pipeline.errors import Invalid, TooManyRequests, Unauthenticated
 from pipeline.services.people import end_session, request_sign_in, sign_in_link_is_usable, use_sign_in_link
+from pipeline.web.clients import client_address
 from pipeline.web.rendering import error_list, page, redirect_with_flash
 from pipeline.web.sessions import SessionCookies
 
@@ -25,7 +26,7 @@ async def sign_in_form(request: Request[Any, Any, Any]) -> Template:
 async def sign_in_request(request: Request[Any, Any, Any], registry: RegistryDep) -> Template:
     form = await request.form()
     email = str(form.get("email", ""))
-    requester = request.client.host if request.client else "unknown"
+    requester = client_address(request, registry.settings.trusted_proxies)
     try:
         sent = await anyio.to_thread.run_sync(request_sign_in, registry, email, requester)
     except Invalid as exc:
