@@ -17,7 +17,9 @@ from litestar.response import Template
 from litestar.static_files import create_static_files_router
 
 from pipeline.api import councils, exchange, matching, records, search, sync
+from pipeline.api.allow import allow_every_method
 from pipeline.api.deps import RegistryDep, before_api_request, provide_actor, provide_registry
+from pipeline.api.openapi_extras import add_record_links, document_edge_problems
 from pipeline.api.problems import EXCEPTION_HANDLERS, problems
 from pipeline.config import Settings
 from pipeline.logs import install_redaction
@@ -164,7 +166,7 @@ def create_app(settings: Settings, registry: RegistryDep | None = None) -> Lites
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
         exception_handlers=exception_handlers(),
-        before_send=[security_headers_hook(settings)],
+        before_send=[security_headers_hook(settings), allow_every_method],
         csrf_config=csrf_config(settings, key),
         template_config=template_config(),
         openapi_config=openapi_config(),
@@ -176,4 +178,6 @@ def create_app(settings: Settings, registry: RegistryDep | None = None) -> Lites
         debug=False,
     )
     forbid_additional_properties(app)
+    document_edge_problems(app.openapi_schema, anonymous={"match"})
+    add_record_links(app.openapi_schema)
     return app

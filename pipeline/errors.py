@@ -67,6 +67,18 @@ class TooManyRequests(DomainError):
         self.retry_after = retry_after
 
 
+class ServiceBusy(DomainError):
+    """The service could not take the database's write lock in time; nothing was written."""
+
+    status = 503
+    code = "busy"
+    title = "Service busy"
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
 class Invalid(DomainError):
     """The input is well-formed but breaks a rule; `errors` names every offending field."""
 

@@ -18,8 +18,8 @@ from pipeline.services.registry import Registry
 from pipeline.services.seed import seed
 from pipeline.storage.models import Change, Council
 
-# The one test input allowed to live outside the repository (see the issue): mySociety's list.
-NATIONAL_LIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "uk_local_authorities.csv"
+# mySociety's list, shipped in the repository with its licence (seed/LICENSE-uk_local_authorities.txt).
+NATIONAL_LIST = Path(__file__).resolve().parents[1] / "seed" / "uk_local_authorities.csv"
 HEADER = (
     "local-authority-code,official-name,nice-name,gss-code,start-date,end-date,replaced-by,nation,region,"
     "local-authority-type,local-authority-type-name,county-la,combined-authority,alt-names,former-gss-codes\n"

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from hypothesis.stateful import run_state_machine_as_test
 from schemathesis.config import SchemathesisConfig
 
 from pipeline.app import create_app
@@ -94,3 +95,43 @@ def test_the_schema_covers_every_route(api_schema: Any) -> None:
     labels = {result.ok().label for result in api_schema.get_all_operations()}
     assert len(labels) >= 27
     assert "PATCH /api/v1/projects/{key}" in labels
+
+
+def test_links_lead_from_each_created_record_to_reading_changing_and_deleting_it(api_schema: Any) -> None:
+    document = api_schema.raw_schema
+    for plural in ("projects", "products", "findings", "code-links"):
+        links = document["paths"][f"/api/v1/{plural}"]["post"]["responses"]["201"]["links"]
+        targets = {link["operationId"] for link in links.values()}
+        name = plural.replace("-", "_")
+        assert {f"get_{name}", f"update_{name}", f"delete_{name}", f"history_{name}"} <= targets
+
+
+@pytest.mark.slow
+def test_stateful_sequences_of_calls_conform(api_schema: Any, tokens: dict[str, str]) -> None:
+    """Create -> read -> update -> delete for every record type, in Schemathesis's stateful mode."""
+    admin = bearer(tokens["admin"])
+
+    class Calls(api_schema.as_state_machine()):  # type: ignore[misc]
+        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+            return {"headers": admin}
+
+    run_state_machine_as_test(
+        Calls,
+        settings=settings(
+            max_examples=40, stateful_step_count=6, deadline=None, suppress_health_check=QUIET, database=None
+        ),
+    )
+
+
+def test_options_names_every_method_of_a_path(client: Any) -> None:
+    assert client.options("/api/v1/projects/anything").headers["allow"] == "DELETE, GET, OPTIONS, PATCH"
+    assert client.options("/api/v1/projects").headers["allow"] == "GET, OPTIONS, POST"
+
+
+def test_edge_problems_are_documented(api_schema: Any) -> None:
+    paths = api_schema.raw_schema["paths"]
+    assert "422" in paths["/api/v1/changes"]["get"]["responses"]
+    assert "422" in paths["/api/v1/projects/{key}/partners"]["get"]["responses"]
+    assert "400" in paths["/api/v1/projects/{key}"]["get"]["responses"]
+    for method in ("patch", "delete"):
+        assert {"401", "503"} <= set(paths["/api/v1/projects/{key}"][method]["responses"])

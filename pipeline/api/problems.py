@@ -12,7 +12,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example
 
-from pipeline.errors import DomainError, FieldError, Invalid
+from pipeline.errors import DomainError, FieldError, Invalid, ServiceBusy, TooManyRequests
 from pipeline.schemas.common import Problem, ProblemField
 from pipeline.services.files import FileErrors, LineError
 from pipeline.services.validation import field_error
@@ -34,6 +34,7 @@ STATUS_TITLES = {
     422: "Validation failed",
     429: "Too many requests",
     500: "Internal server error",
+    503: "Service busy",
 }
 STATUS_CODES = {
     400: "bad_request",
@@ -49,6 +50,7 @@ STATUS_CODES = {
     422: "validation_failed",
     429: "too_many_requests",
     500: "internal_error",
+    503: "busy",
 }
 
 
@@ -83,7 +85,9 @@ def domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> R
     errors: list[FieldError] | list[LineError] | None = None
     if isinstance(exc, Invalid | FileErrors):
         errors = exc.errors
-    headers = {"WWW-Authenticate": 'Bearer realm="pipeline"'} if exc.status == 401 else None
+    headers = {"WWW-Authenticate": 'Bearer realm="pipeline"'} if exc.status == 401 else {}
+    if isinstance(exc, TooManyRequests | ServiceBusy):
+        headers["Retry-After"] = str(exc.retry_after)
     return problem_response(
         request, exc.status, exc.detail, code=exc.code, title=exc.title, errors=errors, headers=headers
     )

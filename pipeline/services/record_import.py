@@ -22,7 +22,9 @@ from pipeline.services.record_batches import RecordBatch
 from pipeline.services.record_files import Row, format_for, read_rows
 from pipeline.services.registry import Registry, Scope
 from pipeline.services.slugs import unflushed_slugs
+from pipeline.services.staging import replay, stage
 from pipeline.services.validation import convert_input_all
+from pipeline.storage.changes import latest_seq
 
 Progress = Callable[[int], None]
 BATCH = 500  # rows looked up, built and logged together
@@ -100,26 +102,46 @@ def import_records(
 ) -> ImportResult:
     """Create or replace every record in one transaction: all of them, or none.
 
-    The rows that are valid on their own are tried even when others are not, each in a
-    savepoint, so that one run reports every problem (an unknown council, a record that is not
-    the importer's) along with the file's own; then, if there were any, nothing is kept.
+    The whole file is staged first on a snapshot, without the write lock, so a file with
+    problems never holds up anyone else's writes; then the lock is taken only to replay what
+    staging wrote (or, if something it depends on changed meanwhile, to stage it again).
     """
     require_writer(actor)
-    counts = {"created": 0, "updated": 0, "unchanged": 0}
-    errors = list(file.errors)
+    staged = stage(registry, lambda scope: _stage_file(scope, actor, file, progress))
     with registry.writing() as session:
         scope = Scope(session, registry.urls)
-        for start in range(0, len(file.items), BATCH):
-            batch = file.items[start : start + BATCH]
-            errors += _write_batch(scope, actor, file, batch, counts, write_log=not errors)
-            if progress:
-                progress(len(batch))
-        if errors:
-            raise FileErrors(sorted(errors, key=lambda e: e.line))
+        counts = staged.result
+        if replay(session, staged):
+            scope.last_seq = latest_seq(session) if staged.writes.statements and _logged(counts) else 0
+        else:
+            counts = _stage_file(scope, actor, file, None)
     registry.written(scope.last_seq)
     record_type = cast(RecordType, file.kind.name)
     records = len(file.items)
     return ImportResult(type=record_type, records=records, change_seq=scope.last_seq or None, **counts)
+
+
+def _logged(counts: dict[str, int]) -> bool:
+    return bool(counts["created"] or counts["updated"])
+
+
+def _stage_file(scope: Scope, actor: Actor, file: ImportFile, progress: Progress | None) -> dict[str, int]:
+    """Write every row in the scope's transaction, each problem named by line; FileErrors if any.
+
+    The rows that are valid on their own are tried even when others are not, each in a
+    savepoint, so that one run reports every problem (an unknown council, a record that is not
+    the importer's) along with the file's own.
+    """
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    errors = list(file.errors)
+    for start in range(0, len(file.items), BATCH):
+        batch = file.items[start : start + BATCH]
+        errors += _write_batch(scope, actor, file, batch, counts, write_log=not errors)
+        if progress:
+            progress(len(batch))
+    if errors:
+        raise FileErrors(sorted(errors, key=lambda e: e.line))
+    return counts
 
 
 def _write_batch(

@@ -12,12 +12,14 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from pipeline.config import Settings
+from pipeline.errors import ServiceBusy
 from pipeline.search.engine import SearchEngine
 from pipeline.services.answers import Answers
 from pipeline.services.mail import Mailer, make_mailer
-from pipeline.storage.engine import make_engine, read_session, write_session
+from pipeline.storage.engine import WriteLockTimeout, make_engine, read_session, write_session
 
 log = logging.getLogger("pipeline")
+RETRY_AFTER = 5  # seconds a client is told to wait when the write lock was not free
 T = TypeVar("T")
 
 RECORD_PATHS: dict[str, str] = {
@@ -71,8 +73,17 @@ class Registry:
 
     @contextmanager
     def writing(self) -> Iterator[Session]:
-        with write_session(self.engine) as session:
-            yield session
+        """A write transaction; ServiceBusy (503) if the write lock is not free in time."""
+        wait = self.settings.write_lock_wait_seconds
+        try:
+            with write_session(self.engine, wait) as session:
+                yield session
+        except WriteLockTimeout:
+            raise ServiceBusy(
+                "The registry is busy with another write; nothing was written."
+                f" Try again in {RETRY_AFTER} seconds.",
+                retry_after=RETRY_AFTER,
+            ) from None
 
     @contextmanager
     def reading(self) -> Iterator[Session]:

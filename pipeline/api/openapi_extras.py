@@ -1,0 +1,78 @@
+"""What the generated OpenAPI document cannot know from the handlers alone.
+
+- Problems the edge answers before any handler runs: 422 for control characters in the address
+  (every route), 400 for a path key that is too long, 401 for a write without credentials, and
+  503 when a write cannot get the database's write lock in time.
+- Links from a created record to reading, changing and deleting it, so that a client (and
+  Schemathesis's stateful mode) can follow create -> read -> update -> delete.
+"""
+
+from __future__ import annotations
+
+from litestar.openapi.spec import Link, OpenAPI, OpenAPIMediaType, OpenAPIResponse, Operation, Reference
+
+from pipeline.api.problems import problems
+from pipeline.services.registry import RECORD_PATHS
+
+WRITES = ("post", "put", "patch", "delete")
+KEY_OF_BODY = "$response.body#/id"
+
+
+def document_edge_problems(schema: OpenAPI, anonymous: set[str]) -> None:
+    """Add the statuses the edge answers with to every operation that can get them."""
+    for path, item in (schema.paths or {}).items():
+        if not path.startswith("/api/v1"):
+            continue
+        for method in ("get", "post", "put", "patch", "delete"):
+            operation: Operation | None = getattr(item, method, None)
+            if operation is None:
+                continue
+            wanted = [422]
+            if "{" in path:
+                wanted.append(400)
+            if method in WRITES and operation.operation_id not in anonymous:
+                wanted += [401, 503]
+            _add_problems(operation, wanted)
+
+
+def _add_problems(operation: Operation, statuses: list[int]) -> None:
+    responses = operation.responses if operation.responses is not None else {}
+    for status, spec in problems(*statuses).items():
+        if str(status) in responses:
+            continue
+        media = {spec.media_type: OpenAPIMediaType(schema=Reference(ref="#/components/schemas/Problem"))}
+        responses[str(status)] = OpenAPIResponse(description=spec.description or "", content=media)
+    operation.responses = responses
+
+
+def add_record_links(schema: OpenAPI) -> None:
+    """Create -> get, update, delete, history (and confirm, partners for projects); get -> the same."""
+    paths = schema.paths or {}
+    for record_type, plural in RECORD_PATHS.items():
+        if record_type == "council":
+            continue
+        name = plural.replace("-", "_")
+        targets = {
+            "GetRecord": f"get_{name}",
+            "UpdateRecord": f"update_{name}",
+            "DeleteRecord": f"delete_{name}",
+            "RecordHistory": f"history_{name}",
+        }
+        if record_type == "project":
+            targets |= {"ConfirmProject": "confirm_project", "ProjectPartners": "project_partners"}
+        links = {
+            label: Link(operation_id=operation_id, parameters={"key": KEY_OF_BODY})
+            for label, operation_id in targets.items()
+        }
+        collection, one = paths.get(f"/api/v1/{plural}"), paths.get(f"/api/v1/{plural}/{{key}}")
+        _link(collection.post if collection else None, "201", links)
+        _link(one.get if one else None, "200", links)
+        _link(one.patch if one else None, "200", links)
+
+
+def _link(operation: Operation | None, status: str, links: dict[str, Link]) -> None:
+    if operation is None or not operation.responses or status not in operation.responses:
+        return
+    response = operation.responses[status]
+    if isinstance(response, OpenAPIResponse):
+        response.links = {**(response.links or {}), **links}
