@@ -30,6 +30,7 @@ def main() -> None:
     parser.add_argument("--code", type=Path, default=ROOT, help="The Pipeline checkout to run.")
     parser.add_argument("--data-dir", type=Path, default=ROOT / "var" / "bench" / "import-lock")
     args = parser.parse_args()
+    args.data_dir, args.code = args.data_dir.resolve(), args.code.resolve()
     sys.path.insert(0, str(args.code))
     shutil.rmtree(args.data_dir, ignore_errors=True)
     args.data_dir.mkdir(parents=True)
@@ -74,10 +75,13 @@ def measure(command: list[str], env: dict[str, str], code: Path) -> tuple[list[f
         try:
             create_record(registry, SYSTEM, KINDS["project"], body)
             waits.append(time.perf_counter() - asked)
-        except Exception:  # a failed create is what is being counted
+        except Exception as exc:  # a failed create is what is being counted
             failures += 1
+            print(f"create failed after {time.perf_counter() - asked:.1f} s: {exc!r}"[:300])
         time.sleep(0.2)
     seconds = time.perf_counter() - started
+    problems = process.stderr.read().decode(errors="replace") if process.stderr else ""
+    print("import said:", problems.strip().splitlines()[-1:] or "nothing")
     registry.close()
     return waits, failures, seconds
 
