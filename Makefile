@@ -11,7 +11,7 @@ ASSETS := web/static/vendor/.installed
 SWAGGER := web/node_modules/swagger-ui-dist
 GOVUK := web/node_modules/govuk-frontend/dist/govuk
 
-.PHONY: help install run serve db seed test test-sqlite test-postgres lint typecheck schemas bench bench-search screenshots clean
+.PHONY: help install run serve db seed test test-fast test-sqlite test-postgres migration lint typecheck schemas bench bench-search screenshots clean
 
 help: ## List the commands
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -47,11 +47,18 @@ run: seed ## Install, migrate, seed if empty, and serve on http://127.0.0.1:8000
 serve: install ## Serve without migrating or seeding
 	$(BIN)/pipeline serve
 
-lint: install ## ruff
+lint: install ## ruff: lint and format check
 	$(BIN)/ruff check pipeline tests bench
+	$(BIN)/ruff format --check pipeline tests bench
 
 typecheck: install ## mypy --strict on pipeline/
 	$(BIN)/mypy
+
+test-fast: install ## The suite on SQLite without the slow tests (real processes, long property checks)
+	$(BIN)/pytest -m "not slow"
+
+migration: db ## Write a migration for changed models: make migration MESSAGE="what it does"
+	$(BIN)/pipeline db revision --message "$(MESSAGE)"
 
 test-sqlite: install ## The test suite on SQLite
 	$(BIN)/pytest

@@ -25,12 +25,12 @@ sys.path.insert(0, str(ROOT / "bench"))
 from search_bench import build, machine  # noqa: E402
 
 from pipeline.config import load_settings  # noqa: E402
+from pipeline.demo.seed import SEED_DIR  # noqa: E402
 from pipeline.schemas.councils import CouncilIn  # noqa: E402
-from pipeline.services.actors import SYSTEM  # noqa: E402
-from pipeline.services.councils import upsert_council  # noqa: E402
-from pipeline.services.files import load_json_list  # noqa: E402
-from pipeline.services.registry import Registry  # noqa: E402
-from pipeline.services.seed import SEED_DIR  # noqa: E402
+from pipeline.services.context import Registry  # noqa: E402
+from pipeline.services.councils.directory import upsert_council  # noqa: E402
+from pipeline.services.exchange.line_errors import load_json_list  # noqa: E402
+from pipeline.services.identity.actors import SYSTEM  # noqa: E402
 from pipeline.storage.migrate import upgrade  # noqa: E402
 
 ORDER = ("product", "project", "finding", "code-link")

@@ -55,10 +55,10 @@ def main() -> None:
 def measure(command: list[str], env: dict[str, str], code: Path) -> tuple[list[float], int, float]:
     from pipeline.config import load_settings
     from pipeline.schemas.records import ProjectIn
-    from pipeline.services.actors import SYSTEM
-    from pipeline.services.catalogue import KINDS
-    from pipeline.services.records import create_record
-    from pipeline.services.registry import Registry
+    from pipeline.services.context import Registry
+    from pipeline.services.identity.actors import SYSTEM
+    from pipeline.services.records.catalogue import KINDS
+    from pipeline.services.records.engine import create_record
 
     registry = Registry(load_settings())
     started = time.perf_counter()

@@ -47,8 +47,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 from search_bench import build, free_port, machine, percentiles, query_set, wait_for  # noqa: E402
 
 from pipeline.search.documents import document_for, region_slug  # noqa: E402
-from pipeline.services.actors import SYSTEM  # noqa: E402
-from pipeline.services.tokens import create_token  # noqa: E402
+from pipeline.services.identity.actors import SYSTEM  # noqa: E402
+from pipeline.services.identity.tokens import create_token  # noqa: E402
 
 TOOLS = ("locust>=2.32", "datasette>=0.65")
 # The two facets datasette counts with plain GROUP BY, without JSON arrays: a lighter question.

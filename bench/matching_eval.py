@@ -40,9 +40,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 from search_bench import DEMO_RECORDS, build, machine, percentiles  # noqa: E402
 
 from pipeline.config import load_settings  # noqa: E402
-from pipeline.services.actors import SYSTEM  # noqa: E402
-from pipeline.services.registry import Registry  # noqa: E402
-from pipeline.services.seed import seed  # noqa: E402
+from pipeline.demo.seed import seed  # noqa: E402
+from pipeline.services.context import Registry  # noqa: E402
+from pipeline.services.identity.actors import SYSTEM  # noqa: E402
 from pipeline.storage.migrate import upgrade  # noqa: E402
 
 LABELS = ROOT / "bench" / "data" / "matching_labels.json"

@@ -21,10 +21,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 from search_bench import machine, query_set  # noqa: E402
 
 from pipeline.config import load_settings  # noqa: E402
-from pipeline.services.feeds import record_feed  # noqa: E402
-from pipeline.services.matching import suggest_partners  # noqa: E402
-from pipeline.services.registry import Registry  # noqa: E402
-from pipeline.services.search import SearchRequest, search_records  # noqa: E402
+from pipeline.services.context import Registry  # noqa: E402
+from pipeline.services.discovery.feeds import record_feed  # noqa: E402
+from pipeline.services.discovery.matching import suggest_partners  # noqa: E402
+from pipeline.services.discovery.search import SearchRequest, search_records  # noqa: E402
 
 
 def memory() -> dict[str, float]:

@@ -31,11 +31,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from pipeline.config import load_settings  # noqa: E402
-from pipeline.services.actors import SYSTEM  # noqa: E402
-from pipeline.services.registry import Registry  # noqa: E402
-from pipeline.services.search import SearchRequest, search_records  # noqa: E402
-from pipeline.services.seed import seed  # noqa: E402
-from pipeline.services.synthetic import TOPICS, seed_synthetic  # noqa: E402
+from pipeline.demo.seed import seed  # noqa: E402
+from pipeline.demo.synthetic import TOPICS, seed_synthetic  # noqa: E402
+from pipeline.services.context import Registry  # noqa: E402
+from pipeline.services.discovery.search import SearchRequest, search_records  # noqa: E402
+from pipeline.services.identity.actors import SYSTEM  # noqa: E402
 from pipeline.storage.migrate import upgrade  # noqa: E402
 from pipeline.vocab import PHASES, SERVICE_AREAS  # noqa: E402
 

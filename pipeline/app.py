@@ -16,24 +16,26 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.response import Template
 from litestar.static_files import create_static_files_router
 
-from pipeline.api import councils, exchange, matching, records, search, sync
+from pipeline.api import councils, exchange, feeds, matching, records, search, sync
 from pipeline.api.allow import allow_every_method
-from pipeline.api.deps import RegistryDep, before_api_request, provide_actor, provide_registry
+from pipeline.api.deps import before_api_request
 from pipeline.api.openapi_extras import add_record_links, document_edge_problems
 from pipeline.api.problems import EXCEPTION_HANDLERS, problems
 from pipeline.config import Settings
+from pipeline.dependencies import RegistryDep, provide_actor, provide_registry
 from pipeline.logs import install_redaction
 from pipeline.schemas.common import Input
-from pipeline.services.catalogue import KINDS
-from pipeline.services.registry import Registry
+from pipeline.services.context import Registry
+from pipeline.services.records.catalogue import KINDS
 from pipeline.services.status import ServiceStatus, service_status
+from pipeline.urls import API, SCHEMA
 from pipeline.web.router import by_surface, csrf_config, pages_router, template_config
 from pipeline.web.security import secret_key, security_headers_hook
 from pipeline.web.sessions import SessionCookies
 from pipeline.web.views.errors import PAGE_EXCEPTION_HANDLERS
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
-SCHEMA_PATH = "/api/v1/schema"
+SCHEMA_PATH = SCHEMA
 
 
 @get("/openapi.json", include_in_schema=False, media_type="application/vnd.oai.openapi+json")
@@ -64,14 +66,14 @@ def api_router(settings: Settings) -> Router:
     handlers += [
         councils.router,
         search.search_handler,
-        search.feed_handler("json"),
-        search.feed_handler("atom"),
+        feeds.feed_handler("json"),
+        feeds.feed_handler("atom"),
     ]
     handlers += [matching.project_partners, matching.match_handler]
     handlers += [*exchange.import_handlers(settings.max_import_bytes), exchange.export_handler]
     handlers += [sync.changes_handler, status_handler, openapi_document, api_docs]
     return Router(
-        path="/api/v1",
+        path=API,
         route_handlers=handlers,
         dependencies={
             "registry": Provide(provide_registry, sync_to_thread=False),

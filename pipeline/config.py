@@ -45,7 +45,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     max_import_bytes: Annotated[
         int,
         msgspec.Meta(ge=1024),
-        _doc("Largest file accepted by POST /api/v1/import, in bytes; larger files get 413."),
+        _doc("Largest file accepted by the import API, in bytes; larger files get 413."),
     ] = 104_857_600
     page_size: Annotated[
         int, msgspec.Meta(ge=1, le=500), _doc("Items in a list page when the client names none.")

@@ -17,11 +17,11 @@ from sqlmodel import SQLModel
 from pipeline.app import create_app
 from pipeline.config import Settings, load_settings
 from pipeline.schemas.councils import CouncilIn
-from pipeline.services.actors import SYSTEM
-from pipeline.services.changelog import utcnow
-from pipeline.services.councils import upsert_council
-from pipeline.services.registry import Registry
-from pipeline.services.tokens import create_token, revoke_token
+from pipeline.services.context import Registry
+from pipeline.services.councils.directory import upsert_council
+from pipeline.services.identity.actors import SYSTEM
+from pipeline.services.identity.tokens import create_token, revoke_token
+from pipeline.services.records.changelog import utcnow
 from pipeline.storage.engine import make_engine
 from pipeline.storage.migrate import upgrade
 from pipeline.storage.models import ApiToken

@@ -14,10 +14,10 @@ from whoosh.writing import SegmentWriter
 
 from pipeline.config import load_settings
 from pipeline.schemas.records import ProjectIn
-from pipeline.services.actors import SYSTEM
-from pipeline.services.catalogue import KINDS
-from pipeline.services.records import create_record
-from pipeline.services.registry import Registry
+from pipeline.services.context import Registry
+from pipeline.services.identity.actors import SYSTEM
+from pipeline.services.records.catalogue import KINDS
+from pipeline.services.records.engine import create_record
 
 
 def hang_in_commit(self: Any, *args: Any, **kwargs: Any) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 from litestar.testing import TestClient
 from sqlmodel import col, select
 
-from pipeline.services.registry import Registry
+from pipeline.services.context import Registry
 from pipeline.storage.models import Change
 from tests.conftest import bearer, create, project_body
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.services.registry import Registry
+from pipeline.services.context import Registry
 
 PIPELINE = [sys.executable, "-m", "pipeline.cli"]
 
@@ -124,7 +124,7 @@ def test_synthetic_seed_index_and_reindex(
 
 
 def test_synthetic_records_are_the_same_every_time() -> None:
-    from pipeline.services.synthetic import synthetic_records
+    from pipeline.demo.synthetic import synthetic_records
 
     first = [(k, r.title) for k, r in synthetic_records(50, ["E09000012", "E09000007"], seed=3)]
     again = [(k, r.title) for k, r in synthetic_records(50, ["E09000007", "E09000012"], seed=3)]

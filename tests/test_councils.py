@@ -11,11 +11,11 @@ from litestar.testing import TestClient
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from pipeline.services.actors import SYSTEM
-from pipeline.services.council_import import import_councils, read_council_csv
-from pipeline.services.files import FileErrors
-from pipeline.services.registry import Registry
-from pipeline.services.seed import seed
+from pipeline.demo.seed import seed
+from pipeline.services.context import Registry
+from pipeline.services.exchange.council_list import import_councils, read_council_csv
+from pipeline.services.exchange.line_errors import FileErrors
+from pipeline.services.identity.actors import SYSTEM
 from pipeline.storage.models import Change, Council
 
 # mySociety's list, shipped in the repository with its licence (seed/LICENSE-uk_local_authorities.txt).

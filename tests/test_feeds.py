@@ -14,7 +14,7 @@ import jsonschema
 import pytest
 from litestar.testing import TestClient
 
-from pipeline.services.registry import Registry
+from pipeline.services.context import Registry
 from tests.conftest import bearer, create, project_body
 from tests.pages import Pages
 

@@ -13,10 +13,10 @@ import pytest
 from litestar.testing import TestClient
 
 from pipeline.schemas.records import ProjectIn
-from pipeline.services.actors import SYSTEM
-from pipeline.services.catalogue import KINDS
-from pipeline.services.records import create_record
-from pipeline.services.registry import Registry
+from pipeline.services.context import Registry
+from pipeline.services.identity.actors import SYSTEM
+from pipeline.services.records.catalogue import KINDS
+from pipeline.services.records.engine import create_record
 from tests.conftest import bearer, create, project_body
 from tests.test_exchange import PUBLICCODE, publiccode
 

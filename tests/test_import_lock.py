@@ -13,12 +13,12 @@ from litestar.testing import TestClient
 from pipeline.app import create_app
 from pipeline.config import Settings
 from pipeline.schemas.records import ProjectIn
-from pipeline.services.actors import SYSTEM, Actor
-from pipeline.services.catalogue import KINDS
-from pipeline.services.files import FileErrors
-from pipeline.services.record_import import import_records, read_import
-from pipeline.services.records import create_record, get_record, update_record
-from pipeline.services.registry import Registry
+from pipeline.services.context import Registry
+from pipeline.services.exchange.importing import import_records, read_import
+from pipeline.services.exchange.line_errors import FileErrors
+from pipeline.services.identity.actors import SYSTEM, Actor
+from pipeline.services.records.catalogue import KINDS
+from pipeline.services.records.engine import create_record, get_record, update_record
 from tests.conftest import PUBLIC_URL, bearer, project_body
 
 HACKNEY = Actor("token", id="test", council_id=None, is_admin=True)

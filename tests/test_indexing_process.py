@@ -15,12 +15,12 @@ from sqlalchemy import Engine
 
 from pipeline.config import Settings
 from pipeline.indexing import IndexingProcess
-from pipeline.services.actors import SYSTEM
-from pipeline.services.catalogue import KINDS
-from pipeline.services.records import create_record
-from pipeline.services.registry import Registry
-from pipeline.services.search import SearchRequest, search_records
-from pipeline.services.validation import convert_input
+from pipeline.services.context import Registry
+from pipeline.services.discovery.search import SearchRequest, search_records
+from pipeline.services.identity.actors import SYSTEM
+from pipeline.services.records.catalogue import KINDS
+from pipeline.services.records.engine import create_record
+from pipeline.services.records.validation import convert_input
 from tests.conftest import project_body
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,13 +8,13 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
+from pipeline.demo.seed import seed
 from pipeline.matching.concepts import concepts, words_for
 from pipeline.matching.evidence import Place, diminishing_sum, geographic_relation, shared, steps_ahead
 from pipeline.matching.retrieval import Found, idf
 from pipeline.matching.scorer import Ask, Weights, by_council, score
-from pipeline.services.actors import SYSTEM
-from pipeline.services.registry import Registry
-from pipeline.services.seed import seed
+from pipeline.services.context import Registry
+from pipeline.services.identity.actors import SYSTEM
 from tests.pages import Pages
 
 HACKNEY = Place(

@@ -14,9 +14,9 @@ from sqlmodel import select
 
 from pipeline.config import Settings, SettingsError, load_settings
 from pipeline.errors import TooManyRequests
-from pipeline.services.changelog import utcnow
-from pipeline.services.people import request_sign_in
-from pipeline.services.registry import Registry
+from pipeline.services.context import Registry
+from pipeline.services.identity.people import request_sign_in
+from pipeline.services.records.changelog import utcnow
 from pipeline.storage.models import SignInLink, WebSession
 from pipeline.web.clients import client_address
 from pipeline.web.sessions import SESSION_COOKIE

@@ -9,9 +9,9 @@ import pytest
 from litestar.testing import TestClient
 from sqlmodel import select
 
-from pipeline.services.catalogue import KINDS
-from pipeline.services.records import get_record
-from pipeline.services.registry import Registry
+from pipeline.services.context import Registry
+from pipeline.services.records.catalogue import KINDS
+from pipeline.services.records.engine import get_record
 from pipeline.storage.models import Project
 from tests.conftest import bearer, create, project_body
 from tests.pages import Pages, error_summary, h1

@@ -10,7 +10,7 @@ from litestar.testing import TestClient
 from sqlalchemy import func
 from sqlmodel import select
 
-from pipeline.services.registry import Registry
+from pipeline.services.context import Registry
 from pipeline.storage.models import Change
 from tests.conftest import bearer, create, project_body
 

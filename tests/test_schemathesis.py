@@ -16,7 +16,7 @@ from schemathesis.config import SchemathesisConfig
 
 from pipeline.app import create_app
 from pipeline.config import Settings
-from pipeline.services.registry import Registry
+from pipeline.services.context import Registry
 from tests.conftest import bearer, create, project_body
 
 QUIET = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much]
@@ -135,3 +135,11 @@ def test_edge_problems_are_documented(api_schema: Any) -> None:
     assert "400" in paths["/api/v1/projects/{key}"]["get"]["responses"]
     for method in ("patch", "delete"):
         assert {"401", "503"} <= set(paths["/api/v1/projects/{key}"][method]["responses"])
+
+
+def test_every_error_is_documented_as_problem_json(api_schema: Any) -> None:
+    for path, item in api_schema.raw_schema["paths"].items():
+        for method, operation in item.items():
+            for status, response in operation.get("responses", {}).items():
+                if status.startswith(("4", "5")) and "content" in response:
+                    assert list(response["content"]) == ["application/problem+json"], (path, method, status)

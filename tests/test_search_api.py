@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from pipeline.services.actors import SYSTEM
-from pipeline.services.registry import Registry
-from pipeline.services.seed import seed
+from pipeline.demo.seed import seed
+from pipeline.services.context import Registry
+from pipeline.services.identity.actors import SYSTEM
 from tests.conftest import bearer, create, project_body
 
 

@@ -19,14 +19,14 @@ import pytest
 from litestar.testing import TestClient
 from sqlmodel import select
 
+from pipeline.demo.seed import seed
 from pipeline.search.fields import FACET_NAMES, META_ID
 from pipeline.search.indexer import catch_up
 from pipeline.search.store import IndexStore
-from pipeline.services.actors import SYSTEM
-from pipeline.services.registry import Registry
-from pipeline.services.seed import seed
-from pipeline.services.slugs import slugify
+from pipeline.services.context import Registry
+from pipeline.services.identity.actors import SYSTEM
 from pipeline.storage.models import RECORD_TABLES, Council, RecordCouncil, RecordLabel
+from pipeline.text import slugify
 from tests.conftest import project_body
 
 ROOT = Path(__file__).resolve().parents[1]

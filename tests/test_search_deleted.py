@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from pipeline.services.registry import Registry
+from pipeline.services.context import Registry
 from tests.conftest import bearer, project_body
 
 WORDS = ["repairs", "bins", "housing", "parking", "council:hackney", "council:camden", "phase:alpha"]

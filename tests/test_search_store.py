@@ -14,8 +14,8 @@ from whoosh.filedb.structfile import BufferFile
 from pipeline.search.fields import META_ID
 from pipeline.search.store import IndexStore
 from pipeline.search.whoosh_fixes import MappedPart
-from pipeline.services.answers import Answers
-from pipeline.services.registry import Registry
+from pipeline.services.context import Registry
+from pipeline.services.discovery.answer_cache import Answers
 from tests.conftest import create, project_body
 
 

@@ -8,12 +8,12 @@ from typing import Any
 from litestar.testing import TestClient
 
 from pipeline.schemas.records import ProjectIn
-from pipeline.services.actors import SYSTEM
-from pipeline.services.catalogue import KINDS
-from pipeline.services.listing import RecordFilters, list_records
-from pipeline.services.records import create_record, delete_record, get_record, state_of, update_record
-from pipeline.services.registry import Registry
-from pipeline.services.validation import convert_input
+from pipeline.services.context import Registry
+from pipeline.services.identity.actors import SYSTEM
+from pipeline.services.records.catalogue import KINDS
+from pipeline.services.records.engine import create_record, delete_record, get_record, state_of, update_record
+from pipeline.services.records.listing import RecordFilters, list_records
+from pipeline.services.records.validation import convert_input
 from tests.conftest import bearer, create, project_body
 
 

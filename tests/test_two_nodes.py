@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from pipeline.services.registry import Registry
+from pipeline.services.context import Registry
 from tests.conftest import bearer, project_body
 from tests.live import free_port
 

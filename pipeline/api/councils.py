@@ -5,10 +5,10 @@ from typing import Annotated
 from litestar import Router, get
 from litestar.params import FromPath, FromQuery, Parameter
 
-from pipeline.api.deps import RegistryDep
 from pipeline.api.problems import problems
+from pipeline.dependencies import RegistryDep
 from pipeline.schemas.councils import CouncilOut, CouncilPage
-from pipeline.services.councils import get_council, list_councils
+from pipeline.services.councils.directory import get_council, list_councils
 
 
 @get(

@@ -1,4 +1,4 @@
-"""Request-scoped inputs of every handler: the registry, the actor, the content-type rule."""
+"""The API's checks before any handler runs: credentials, then the address, then the body."""
 
 from __future__ import annotations
 
@@ -9,30 +9,18 @@ from urllib.parse import unquote_plus
 import anyio.to_thread
 import msgspec
 from litestar import Request
-from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException
 
+from pipeline.dependencies import provide_actor, provide_registry
 from pipeline.errors import BadInput, Invalid, Unauthenticated
-from pipeline.services.actors import ANONYMOUS, Actor
-from pipeline.services.registry import Registry
-from pipeline.services.tokens import authenticate
+from pipeline.services.identity.actors import ANONYMOUS, Actor
+from pipeline.services.identity.tokens import authenticate
+from pipeline.services.records.validation import convert_input
 from pipeline.services.untrusted import check_untrusted, has_control_characters, loads_json
-from pipeline.services.validation import convert_input
 
 JSON_TYPES = {"application/json", "application/merge-patch+json"}
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
-
-
-def provide_registry(request: Request[Any, Any, Any]) -> Registry:
-    registry: Registry = request.app.state.registry
-    return registry
-
-
-def provide_actor(request: Request[Any, Any, Any]) -> Actor:
-    """The caller, as authenticated before the handler ran."""
-    actor: Actor = request.state.get("actor", ANONYMOUS)
-    return actor
 
 
 async def before_api_request(request: Request[Any, Any, Any]) -> None:
@@ -92,10 +80,6 @@ def _has_body(request: Request[Any, Any, Any]) -> bool:
     if length is not None:
         return length.strip() not in ("", "0")
     return "transfer-encoding" in request.headers
-
-
-RegistryDep = NamedDependency[Registry]
-ActorDep = NamedDependency[Actor]
 
 
 def refuse_control_characters_in_address(request: Request[Any, Any, Any]) -> None:

@@ -9,15 +9,15 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromQuery, Parameter
 from litestar.response import Stream
 
-from pipeline.api.deps import ActorDep, RegistryDep
 from pipeline.api.problems import problems
-from pipeline.api.search import WANTED
+from pipeline.api.search_parameters import WANTED
+from pipeline.dependencies import ActorDep, RegistryDep
 from pipeline.schemas.exchange import ImportResult, PubliccodeResult
-from pipeline.services.catalogue import KINDS
-from pipeline.services.publiccode import import_publiccode
-from pipeline.services.record_export import MEDIA_TYPES, export_records
-from pipeline.services.record_import import import_file
-from pipeline.services.search import SearchRequest
+from pipeline.services.discovery.search import SearchRequest
+from pipeline.services.exchange.exporting import MEDIA_TYPES, export_records
+from pipeline.services.exchange.importing import import_file
+from pipeline.services.exchange.publiccode import import_publiccode
+from pipeline.services.records.catalogue import KINDS
 from pipeline.vocab import RecordType
 
 FILE_TYPES = ("application/json", "application/x-ndjson", "application/jsonl", "text/csv")

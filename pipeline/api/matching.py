@@ -5,11 +5,11 @@ from typing import Annotated
 from litestar import get, post
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 
-from pipeline.api.deps import RegistryDep
 from pipeline.api.problems import problems
 from pipeline.api.records import Key
+from pipeline.dependencies import RegistryDep
 from pipeline.schemas.matching import MatchIn, MatchOut, PartnersOut
-from pipeline.services.matching import match_problem, suggest_partners
+from pipeline.services.discovery.matching import match_problem, suggest_partners
 
 SuggestionLimit = Annotated[int, Parameter(ge=1, le=50, description="Most councils to suggest.")]
 

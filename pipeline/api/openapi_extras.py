@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from litestar.openapi.spec import Link, OpenAPI, OpenAPIMediaType, OpenAPIResponse, Operation, Reference
 
-from pipeline.api.problems import problems
-from pipeline.services.registry import RECORD_PATHS
+from pipeline.api.problems import PROBLEM_JSON, problems
+from pipeline.urls import RECORD_PATHS, collection_path, is_api_path, record_api_path
 
 WRITES = ("post", "put", "patch", "delete")
 KEY_OF_BODY = "$response.body#/id"
@@ -21,7 +21,7 @@ KEY_OF_BODY = "$response.body#/id"
 def document_edge_problems(schema: OpenAPI, anonymous: set[str]) -> None:
     """Add the statuses the edge answers with to every operation that can get them."""
     for path, item in (schema.paths or {}).items():
-        if not path.startswith("/api/v1"):
+        if not is_api_path(path):
             continue
         for method in ("get", "post", "put", "patch", "delete"):
             operation: Operation | None = getattr(item, method, None)
@@ -36,11 +36,14 @@ def document_edge_problems(schema: OpenAPI, anonymous: set[str]) -> None:
 
 
 def _add_problems(operation: Operation, statuses: list[int]) -> None:
+    """Each status as problem+json. Litestar documents its own 400 for parameters as
+    application/json; every error here is answered as problem+json, so that one is replaced."""
     responses = operation.responses if operation.responses is not None else {}
     for status, spec in problems(*statuses).items():
-        if str(status) in responses:
+        existing = responses.get(str(status))
+        if isinstance(existing, OpenAPIResponse) and existing.content and PROBLEM_JSON in existing.content:
             continue
-        media = {spec.media_type: OpenAPIMediaType(schema=Reference(ref="#/components/schemas/Problem"))}
+        media = {PROBLEM_JSON: OpenAPIMediaType(schema=Reference(ref="#/components/schemas/Problem"))}
         responses[str(status)] = OpenAPIResponse(description=spec.description or "", content=media)
     operation.responses = responses
 
@@ -64,7 +67,10 @@ def add_record_links(schema: OpenAPI) -> None:
             label: Link(operation_id=operation_id, parameters={"key": KEY_OF_BODY})
             for label, operation_id in targets.items()
         }
-        collection, one = paths.get(f"/api/v1/{plural}"), paths.get(f"/api/v1/{plural}/{{key}}")
+        collection, one = (
+            paths.get(collection_path(record_type)),
+            paths.get(record_api_path(record_type, "{key}")),
+        )
         _link(collection.post if collection else None, "201", links)
         _link(one.get if one else None, "200", links)
         _link(one.patch if one else None, "200", links)

@@ -14,8 +14,8 @@ from litestar.openapi.spec import Example
 
 from pipeline.errors import DomainError, FieldError, Invalid, ServiceBusy, TooManyRequests
 from pipeline.schemas.common import Problem, ProblemField
-from pipeline.services.files import FileErrors, LineError
-from pipeline.services.validation import field_error
+from pipeline.services.exchange.line_errors import FileErrors, LineError
+from pipeline.services.records.validation import field_error
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("pipeline.api")

@@ -8,15 +8,15 @@ from typing import Annotated, Any
 from litestar import Response, Router, delete, get, patch, post
 from litestar.params import FromHeader, FromPath, FromQuery, HeaderParameter, JSONBody, Parameter
 
-from pipeline.api.deps import ActorDep, RegistryDep
 from pipeline.api.params import IsoTime, parse_time
 from pipeline.api.problems import problems
+from pipeline.dependencies import ActorDep, RegistryDep
 from pipeline.schemas.common import HistoryPage, RecordPage
-from pipeline.services import records as service
-from pipeline.services.history import record_history
-from pipeline.services.kinds import RecordKind
-from pipeline.services.listing import RecordFilters, list_records
-from pipeline.services.registry import RECORD_PATHS
+from pipeline.services.records import engine as service
+from pipeline.services.records.history import record_history
+from pipeline.services.records.kinds import RecordKind
+from pipeline.services.records.listing import RecordFilters, list_records
+from pipeline.urls import RECORD_PATHS
 from pipeline.vocab import Phase, ServiceArea
 
 # The largest integer a JavaScript client can hold exactly.

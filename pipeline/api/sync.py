@@ -5,11 +5,11 @@ from typing import Annotated
 from litestar import get
 from litestar.params import FromQuery, Parameter
 
-from pipeline.api.deps import RegistryDep
 from pipeline.api.problems import problems
 from pipeline.api.records import MAX_SAFE_INTEGER
+from pipeline.dependencies import RegistryDep
 from pipeline.schemas.sync import ChangesPage
-from pipeline.services.sync import changes_since
+from pipeline.services.discovery.sync import changes_since
 
 
 @get(

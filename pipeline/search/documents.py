@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from pipeline.services.slugs import slugify
+from pipeline.text import slugify
 
 # Which parts of each record type are searchable text, beyond the title.
 CONTENT_FIELDS: dict[str, tuple[str, ...]] = {

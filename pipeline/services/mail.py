@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Protocol
 
 from pipeline.config import Settings
-from pipeline.services.changelog import utcnow
+from pipeline.services.records.changelog import utcnow
 
 log = logging.getLogger("pipeline.mail")
 MAILBOX_FILE = "mailbox.jsonl"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pipeline import __version__
 from pipeline.schemas.common import Output
-from pipeline.services.registry import Registry
+from pipeline.services.context import Registry
 from pipeline.storage.changes import latest_seq
 
 

@@ -1,4 +1,6 @@
-"""Database tables. Private to services: nothing outside pipeline.services imports this."""
+"""Database tables. Private to the services (and the demo loaders, which are services' data),
+and read by the search indexer, whose index is a view of the change log and the councils
+(`tests/test_layers.py` holds the rule)."""
 
 from __future__ import annotations
 

@@ -12,15 +12,14 @@ from urllib.parse import urlparse
 import msgspec
 from litestar.datastructures import FormMultiDict
 
-from pipeline.api.deps import RegistryDep
+from pipeline.dependencies import RegistryDep
 from pipeline.errors import Invalid
-from pipeline.services.councils import council_choices
-from pipeline.services.kinds import RecordKind
-from pipeline.services.people import SignedInUser
-from pipeline.services.validation import convert_input_all
+from pipeline.services.councils.directory import council_choices
+from pipeline.services.identity.people import SignedInUser
+from pipeline.services.records.kinds import RecordKind, owner_of
+from pipeline.services.records.validation import convert_input_all
 from pipeline.web.forms import Answers, Question, read_answers, shown_value
 from pipeline.web.record_forms import QUESTIONS, RECORD_KEY_FIELDS
-from pipeline.web.views.records import owner_of
 
 
 def questions_for(registry: RegistryDep, kind: RecordKind, user: SignedInUser) -> list[Question]:

@@ -10,7 +10,8 @@ from litestar.datastructures import Cookie
 from litestar.response import Redirect, Template
 
 from pipeline.errors import FieldError
-from pipeline.services.people import SignedInUser
+from pipeline.services.identity.people import SignedInUser
+from pipeline.urls import api_path
 from pipeline.web.security import csp_nonce
 
 FLASH_COOKIE = "pipeline_flash"
@@ -36,8 +37,8 @@ def feed_alternates(query: str, title: str) -> list[Alternate]:
     """Autodiscovery links to the JSON Feed and Atom feed of a search (`query` is its query string)."""
     suffix = f"?{query}" if query else ""
     return [
-        Alternate("application/feed+json", f"/api/v1/feed.json{suffix}", f"{title} (JSON Feed)"),
-        Alternate("application/atom+xml", f"/api/v1/feed.atom{suffix}", f"{title} (Atom)"),
+        Alternate("application/feed+json", api_path("feed.json") + suffix, f"{title} (JSON Feed)"),
+        Alternate("application/atom+xml", api_path("feed.atom") + suffix, f"{title} (Atom)"),
     ]
 
 

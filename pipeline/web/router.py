@@ -10,8 +10,8 @@ from litestar.di import Provide
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template import TemplateConfig
 
-from pipeline.api.deps import provide_registry
 from pipeline.config import Settings
+from pipeline.dependencies import provide_registry
 from pipeline.web.sessions import load_user
 from pipeline.web.templating import make_environment
 from pipeline.web.views import councils, editing, home, records, search, sign_in, similar

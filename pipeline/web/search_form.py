@@ -12,7 +12,7 @@ from litestar.datastructures import MultiDict
 
 from pipeline.errors import FieldError
 from pipeline.search.fields import FACET_NAMES
-from pipeline.services.search import SearchRequest
+from pipeline.services.discovery.search import SearchRequest
 from pipeline.vocab import PHASES, RECORD_TYPES, SERVICE_AREAS
 from pipeline.web.forms import real_date
 

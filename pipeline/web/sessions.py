@@ -10,8 +10,8 @@ from litestar import Request
 from litestar.datastructures import Cookie
 
 from pipeline.config import Settings
-from pipeline.services.people import user_for_session
-from pipeline.services.registry import Registry
+from pipeline.services.context import Registry
+from pipeline.services.identity.people import user_for_session
 
 SESSION_COOKIE = "pipeline_session"
 

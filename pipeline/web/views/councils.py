@@ -8,10 +8,11 @@ from litestar import Request, get
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
-from pipeline.api.deps import RegistryDep
-from pipeline.services.council_profile import council_profile
-from pipeline.services.councils import list_councils
-from pipeline.services.matching import suggest_for_council
+from pipeline.dependencies import RegistryDep
+from pipeline.services.councils.directory import list_councils
+from pipeline.services.councils.profile import council_profile
+from pipeline.services.discovery.matching import suggest_for_council
+from pipeline.urls import collection_path
 from pipeline.web.rendering import Alternate, feed_alternates, page
 from pipeline.web.views.records import SUGGESTIONS_SHOWN, TYPE_NAMES
 
@@ -27,7 +28,7 @@ def councils_page(request: Request[Any, Any, Any], registry: RegistryDep, q: Fro
         title="Councils",
         q=q,
         councils=found,
-        alternates=[Alternate("application/json", "/api/v1/councils", "Councils as JSON")],
+        alternates=[Alternate("application/json", collection_path("council"), "Councils as JSON")],
     )
 
 

@@ -15,16 +15,16 @@ from litestar.datastructures import FormMultiDict
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from pipeline.api.deps import RegistryDep
+from pipeline.dependencies import RegistryDep
 from pipeline.errors import FieldError, Invalid, PreconditionFailed, Unauthenticated
 from pipeline.schemas.matching import MatchIn, SimilarRecord
-from pipeline.services.catalogue import KINDS
-from pipeline.services.history import record_history
-from pipeline.services.kinds import RecordKind
-from pipeline.services.matching import match_problem
-from pipeline.services.people import SignedInUser
-from pipeline.services.records import create_record, etag_of, get_record, touch_record, update_record
-from pipeline.services.registry import RECORD_PATHS
+from pipeline.services.discovery.matching import match_problem
+from pipeline.services.identity.people import SignedInUser
+from pipeline.services.records.catalogue import KINDS
+from pipeline.services.records.engine import create_record, etag_of, get_record, touch_record, update_record
+from pipeline.services.records.history import record_history
+from pipeline.services.records.kinds import RecordKind
+from pipeline.urls import RECORD_PATHS
 from pipeline.web.forms import Question, question_errors
 from pipeline.web.record_answers import answers_for, blank_values, questions_for, record_values
 from pipeline.web.rendering import page, redirect_with_flash

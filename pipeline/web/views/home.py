@@ -7,8 +7,9 @@ from typing import Any
 from litestar import Request, get
 from litestar.response import Template
 
-from pipeline.api.deps import RegistryDep
-from pipeline.services.search import SearchRequest, search_records
+from pipeline.dependencies import RegistryDep
+from pipeline.services.discovery.search import SearchRequest, search_records
+from pipeline.urls import api_path
 from pipeline.web.rendering import Alternate, feed_alternates, page
 
 RECENT = 8
@@ -24,6 +25,6 @@ def home(request: Request[Any, Any, Any], registry: RegistryDep) -> Template:
         overview=overview,
         alternates=[
             *feed_alternates("", "Everything in Pipeline"),
-            Alternate("application/json", "/api/v1/search?sort=updated", "Recently updated, as JSON"),
+            Alternate("application/json", api_path("search") + "?sort=updated", "Recently updated, as JSON"),
         ],
     )

@@ -9,17 +9,17 @@ from litestar import Request, Router, get
 from litestar.params import FromPath
 from litestar.response import Template
 
-from pipeline.api.deps import RegistryDep
+from pipeline.dependencies import RegistryDep
 from pipeline.schemas.common import Output
-from pipeline.services.catalogue import KINDS
-from pipeline.services.changelog import utcnow
-from pipeline.services.council_profile import council_names
-from pipeline.services.history import record_history
-from pipeline.services.kinds import RecordKind
-from pipeline.services.matching import suggest_partners
-from pipeline.services.people import SignedInUser
-from pipeline.services.records import get_record
-from pipeline.services.registry import RECORD_PATHS
+from pipeline.services.councils.profile import council_names
+from pipeline.services.discovery.matching import suggest_partners
+from pipeline.services.identity.people import SignedInUser
+from pipeline.services.records.catalogue import KINDS
+from pipeline.services.records.changelog import utcnow
+from pipeline.services.records.engine import get_record
+from pipeline.services.records.history import record_history
+from pipeline.services.records.kinds import RecordKind, owner_of
+from pipeline.urls import RECORD_PATHS
 from pipeline.web.rendering import Alternate, page
 
 DORMANT_AFTER = timedelta(days=183)
@@ -31,10 +31,6 @@ TYPE_NAMES = {"project": "Project", "product": "Product", "finding": "Research f
 def is_dormant(last_confirmed_at: datetime | None) -> bool:
     """Not confirmed as active for six months."""
     return last_confirmed_at is not None and utcnow() - last_confirmed_at > DORMANT_AFTER
-
-
-def owner_of(record: Output) -> Any:
-    return getattr(record, "lead_council", None) or getattr(record, "council", None)
 
 
 def may_edit(user: SignedInUser | None, record: Output) -> bool:

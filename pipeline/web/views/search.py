@@ -7,11 +7,12 @@ from typing import Any
 from litestar import Request, get
 from litestar.response import Template
 
-from pipeline.api.deps import RegistryDep
+from pipeline.dependencies import RegistryDep
 from pipeline.errors import Invalid
 from pipeline.schemas.search import FacetValue, SearchPage
 from pipeline.search.fields import FACET_NAMES
-from pipeline.services.search import search_records
+from pipeline.services.discovery.search import search_records
+from pipeline.urls import api_path
 from pipeline.web.rendering import Alternate, error_list, feed_alternates, page
 from pipeline.web.search_form import FACET_LEGENDS, SORTS, SearchForm, read_search_form
 
@@ -29,7 +30,7 @@ def search_page(request: Request[Any, Any, Any], registry: RegistryDep) -> Templ
             results = search_records(registry, form.request)
         except Invalid as exc:
             errors = exc.errors
-    api_url = form.url("/api/v1/search")
+    api_url = form.url(api_path("search"))
     feeds = feed_alternates(form.followed(), "This search")
     return page(
         request,

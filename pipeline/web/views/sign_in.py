@@ -9,9 +9,14 @@ from litestar import Request, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from pipeline.api.deps import RegistryDep
+from pipeline.dependencies import RegistryDep
 from pipeline.errors import Invalid, TooManyRequests, Unauthenticated
-from pipeline.services.people import end_session, request_sign_in, sign_in_link_is_usable, use_sign_in_link
+from pipeline.services.identity.people import (
+    end_session,
+    request_sign_in,
+    sign_in_link_is_usable,
+    use_sign_in_link,
+)
 from pipeline.web.clients import client_address
 from pipeline.web.rendering import error_list, page, redirect_with_flash
 from pipeline.web.sessions import SessionCookies

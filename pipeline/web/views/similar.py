@@ -7,12 +7,12 @@ from typing import Any
 from litestar import Request, get
 from litestar.response import Template
 
-from pipeline.api.deps import RegistryDep
+from pipeline.dependencies import RegistryDep
 from pipeline.errors import FieldError, Invalid
 from pipeline.schemas.matching import MatchIn, MatchOut
-from pipeline.services.councils import council_choices
-from pipeline.services.matching import match_problem
-from pipeline.services.validation import convert_input_all
+from pipeline.services.councils.directory import council_choices
+from pipeline.services.discovery.matching import match_problem
+from pipeline.services.records.validation import convert_input_all
 from pipeline.web.rendering import error_list, page
 
 TITLE = "Who else is working on this?"

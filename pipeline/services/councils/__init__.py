@@ -1,0 +1,1 @@
+"""Councils: the directory of UK councils and each council's profile page."""

@@ -1,0 +1,202 @@
+"""Suggest partner councils for a project, or for a problem typed before registering one."""
+
+from __future__ import annotations
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from pipeline.errors import NotFound
+from pipeline.matching.concepts import concepts
+from pipeline.matching.evidence import Place
+from pipeline.matching.reasons import other_reasons, record_reasons, record_ref_of, shared_words
+from pipeline.matching.retrieval import Found, find_similar, weigh
+from pipeline.matching.scorer import Ask, Scored, Weights, by_council, score
+from pipeline.schemas.common import CouncilRef
+from pipeline.schemas.matching import MatchIn, MatchOut, PartnersOut, SimilarRecord, Suggestion
+from pipeline.services.context import Registry
+from pipeline.services.councils.directory import council_ref, resolve_council
+from pipeline.services.records.link_rows import find_record, labels_for, record_ref
+from pipeline.storage.models import Council, Project, RecordCouncil, RecordLabel
+from pipeline.urls import Urls
+
+WEIGHTS = Weights()
+CANDIDATE_RECORDS = 200
+COUNCIL_PROJECTS = 20
+
+
+def suggest_partners(registry: Registry, project_key: str, limit: int = 10) -> PartnersOut:
+    """Councils to work with on a project: not its own council, not councils already on it.
+
+    Kept until the index next changes (any write may change the suggestions).
+    """
+    key = ("partners", project_key, limit)
+    return registry.answer(key, lambda: _suggest_partners(registry, project_key, limit))
+
+
+def _suggest_partners(registry: Registry, project_key: str, limit: int) -> PartnersOut:
+    with registry.reading() as session:
+        project = find_record(session, "project", project_key)
+        if not isinstance(project, Project):
+            raise NotFound(f"No project is known by '{project_key}'.")
+        places, rows = _places(registry, session)
+        owner = next(c for c in rows.values() if c.id == project.owner_council_id)
+        taking_part = set(
+            session.exec(
+                select(RecordCouncil.council_id).where(
+                    RecordCouncil.record_type == "project", RecordCouncil.record_id == project.id
+                )
+            )
+        )
+        on_it = {owner.slug} | {c.slug for c in rows.values() if c.id in taking_part}
+        labels = labels_for(session, "project", [project.id]).get(project.id, {})
+        ask = Ask(
+            council=places[owner.slug],
+            phase=project.phase,
+            service_areas=tuple(labels.get("service_area", [])),
+            tags=tuple(labels.get("tag", [])),
+            excluded=frozenset(on_it),
+        )
+        text = "\n".join([project.title, project.summary, project.problem, project.approach])
+        ref = record_ref("project", project, registry.urls)
+    result = _match(registry, text, ask, {project.id}, limit)
+    return PartnersOut(project=ref, suggestions=result.suggestions, similar_records=result.similar_records)
+
+
+def suggest_for_council(registry: Registry, council_key: str, limit: int = 10) -> MatchOut:
+    """Councils working on the problems of a council's projects (its newest, taken together).
+
+    Kept until the index next changes.
+    """
+    key = ("council-partners", council_key, limit)
+    return registry.answer(key, lambda: _suggest_for_council(registry, council_key, limit))
+
+
+def _suggest_for_council(registry: Registry, council_key: str, limit: int) -> MatchOut:
+    with registry.reading() as session:
+        places, _ = _places(registry, session)
+        council = resolve_council(session, council_key, "council")
+        projects = list(
+            session.exec(
+                select(Project)
+                .where(Project.owner_council_id == council.id)
+                .order_by(col(Project.updated_at).desc())
+                .limit(COUNCIL_PROJECTS)
+            )
+        )
+        labels = labels_for(session, "project", [p.id for p in projects])
+    areas = [a for p in projects for a in labels.get(p.id, {}).get("service_area", [])]
+    ask = Ask(
+        council=places.get(council.slug),
+        service_areas=tuple(dict.fromkeys(areas)),
+        excluded=frozenset({council.slug}),
+    )
+    text = "\n".join(f"{p.title}\n{p.summary}\n{p.problem}" for p in projects)
+    if not text.strip():
+        return MatchOut(suggestions=[], similar_records=[])
+    return _match(registry, text, ask, {p.id for p in projects}, limit)
+
+
+def match_problem(registry: Registry, data: MatchIn) -> MatchOut:
+    """Councils working on a problem described in words (and optionally who is asking)."""
+    with registry.reading() as session:
+        places, _ = _places(registry, session)
+        asking = resolve_council(session, data.council, "council") if data.council else None
+    ask = Ask(
+        council=places.get(asking.slug) if asking else None,
+        phase=data.phase,
+        service_areas=tuple(data.service_areas),
+        tags=tuple(" ".join(t.lower().split()) for t in data.tags),
+        excluded=frozenset({asking.slug}) if asking else frozenset(),
+    )
+    return _match(registry, f"{data.title}\n{data.text}", ask, set(), data.limit)
+
+
+def _match(registry: Registry, text: str, ask: Ask, exclude: set[str], limit: int) -> MatchOut:
+    with registry.search.view() as (searcher, matcher):
+        weighted = weigh(matcher, concepts(text))
+        found = find_similar(
+            searcher,
+            matcher,
+            weighted,
+            exclude=exclude,
+            limit=CANDIDATE_RECORDS,
+            at_least=WEIGHTS.min_similarity,
+        )
+    grouped = by_council(found, ask, WEIGHTS)
+    with registry.reading() as session:
+        places, rows = _places(registry, session)
+        scored = score(ask, grouped, places, _offers(session, found), WEIGHTS)[:limit]
+        similar = [f for f in found if f.similarity >= WEIGHTS.min_similarity][:limit]
+        return MatchOut(
+            suggestions=[_suggestion(s, rows, registry.urls) for s in scored],
+            similar_records=[_similar(f, rows, registry.urls) for f in similar],
+        )
+
+
+Places = tuple[dict[str, Place], dict[str, Council]]
+
+
+def _places(registry: Registry, session: Session) -> Places:
+    """Every current council, kept on the registry until any council changes (count and newest update)."""
+    version = tuple(
+        session.exec(select(func.count(), func.max(Council.updated_at)).select_from(Council)).one()
+    )
+    cached = registry.council_places
+    if cached is None or cached[0] != version:
+        registry.council_places = (version, _load_places(session))
+        cached = registry.council_places
+    places: Places = cached[1]
+    return places
+
+
+def _load_places(session: Session) -> Places:
+    rows = {c.slug: c for c in session.exec(select(Council)) if c.end_date is None}
+    for council in rows.values():
+        session.expunge(council)  # kept beyond this session: read-only from here
+    places = {
+        slug: Place(
+            slug=slug,
+            name=c.short_name,
+            gss_code=c.gss_code,
+            kind=c.kind,
+            kind_name=c.kind_name,
+            region=c.region,
+            county=c.county,
+            combined_authority=c.combined_authority,
+            neighbours=frozenset(c.neighbours),
+        )
+        for slug, c in rows.items()
+    }
+    return places, rows
+
+
+def _offers(session: Session, found: list[Found]) -> dict[str, list[str]]:
+    """How each matching project's council says others can work with it."""
+    ids = [str(f.fields["id"]) for f in found if f.fields.get("type") == "project"]
+    query = select(RecordLabel.record_id, RecordLabel.value).where(
+        RecordLabel.record_type == "project",
+        RecordLabel.kind == "collaboration",
+        col(RecordLabel.record_id).in_(ids),
+    )
+    offers: dict[str, list[str]] = {}
+    for record_id, value in session.exec(query.order_by(col(RecordLabel.position))):
+        offers.setdefault(record_id, []).append(value)
+    return offers
+
+
+def _similar(found: Found, rows: dict[str, Council], urls: Urls) -> SimilarRecord:
+    owner = rows.get(str(found.fields.get("owner")))
+    return SimilarRecord(
+        record=record_ref_of(found.fields, urls),
+        council=council_ref(owner, urls) if owner else CouncilRef(slug="", name="", gss_code=None, url=""),
+        similarity=round(found.similarity, 3),
+        terms=shared_words(found),
+    )
+
+
+def _suggestion(scored: Scored, rows: dict[str, Council], urls: Urls) -> Suggestion:
+    return Suggestion(
+        council=council_ref(rows[scored.council.slug], urls),
+        score=scored.score,
+        reasons=[*record_reasons(scored.matches, urls), *other_reasons(scored)],
+    )

@@ -1,0 +1,81 @@
+"""The change log: appended in the writing transaction; the source of history, search and feeds."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from pipeline.services.identity.actors import Actor
+from pipeline.storage.changes import storable_seq
+from pipeline.storage.models import Change
+
+# Bookkeeping fields that change on every write; a diff of them says nothing.
+UNDIFFED = frozenset({"updated_at", "version", "url", "html_url"})
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def diff_fields(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[str, Any]:
+    """Top-level fields whose value differs, as {field: {"old": ..., "new": ...}}."""
+    old, new = before or {}, after or {}
+    names = (old.keys() | new.keys()) - UNDIFFED
+    return {
+        name: {"old": old.get(name), "new": new.get(name)}
+        for name in sorted(names)
+        if old.get(name) != new.get(name)
+    }
+
+
+def append_change(
+    session: Session,
+    actor: Actor,
+    *,
+    entity_type: str,
+    entity_id: str,
+    operation: str,
+    council_id: str | None,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    version: int,
+    flush: bool = True,
+) -> Change:
+    """Record one change in the caller's transaction (which holds the write lock).
+
+    `flush=False` leaves it for the caller's next flush (a batch flushes its changes together);
+    its `seq` is assigned then.
+    """
+    change = Change(
+        entity_type=entity_type,
+        entity_id=entity_id,
+        operation=operation,
+        actor_kind=actor.kind,
+        actor_id=actor.id,
+        actor_council_id=actor.council_id,
+        council_id=council_id,
+        at=utcnow(),
+        version=version,
+        fields=diff_fields(before, after),
+        data=after,
+    )
+    session.add(change)
+    if flush:
+        session.flush()
+    return change
+
+
+def changes_for(
+    session: Session, entity_type: str, entity_id: str, after_seq: int, limit: int
+) -> list[Change]:
+    """A record's changes in order, after a sequence number."""
+    query = (
+        select(Change)
+        .where(Change.entity_type == entity_type, Change.entity_id == entity_id)
+        .where(col(Change.seq) > storable_seq(after_seq))
+        .order_by(col(Change.seq))
+        .limit(limit)
+    )
+    return list(session.exec(query))
