@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from litestar import Response, Router, delete, get, patch, post
 from litestar.params import FromHeader, FromPath, FromQuery, HeaderParameter, JSONBody, Parameter
 
+from pipeline.api.etags import etag_of, expected_version, none_match
 from pipeline.api.params import IsoTime, parse_time
 from pipeline.api.problems import problems
 from pipeline.dependencies import ActorDep, RegistryDep
@@ -90,8 +91,8 @@ def record_router(kind: RecordKind) -> Router:
         if_none_match: FromHeader[Annotated[str | None, HeaderParameter(name="If-None-Match")]] = None,
     ) -> Response[struct_out]:  # type: ignore[valid-type]
         out = service.get_record(registry, kind, key)
-        etag = service.etag_of(out.id, out.version)  # type: ignore[attr-defined]
-        if if_none_match and service.if_match_ok(if_none_match, etag):
+        etag = etag_of(out.id, out.version)  # type: ignore[attr-defined]
+        if none_match(if_none_match, etag):
             return Response(b"", status_code=304, headers={"ETag": etag})
         return _with_etag(out)
 
@@ -109,7 +110,7 @@ def record_router(kind: RecordKind) -> Router:
         data: JSONBody[dict[str, Any]],
         if_match: FromHeader[IfMatch] = None,
     ) -> Response[struct_out]:  # type: ignore[valid-type]
-        return _with_etag(service.update_record(registry, actor, kind, key, data, if_match))
+        return _with_etag(service.update_record(registry, actor, kind, key, data, expected_version(if_match)))
 
     @delete(
         "/{key:str}",
@@ -121,7 +122,7 @@ def record_router(kind: RecordKind) -> Router:
     def delete_handler(
         registry: RegistryDep, actor: ActorDep, key: FromPath[Key], if_match: FromHeader[IfMatch] = None
     ) -> None:
-        service.delete_record(registry, actor, kind, key, if_match)
+        service.delete_record(registry, actor, kind, key, expected_version(if_match))
 
     @get(
         "/{key:str}/history",
@@ -169,13 +170,15 @@ def _confirm_handler(kind: RecordKind) -> Any:
     def confirm_handler(
         registry: RegistryDep, actor: ActorDep, key: FromPath[Key], if_match: FromHeader[IfMatch] = None
     ) -> Response[struct_out]:  # type: ignore[valid-type]
-        return _with_etag(service.touch_record(registry, actor, kind, key, "last_confirmed_at", if_match))
+        return _with_etag(
+            service.touch_record(registry, actor, kind, key, "last_confirmed_at", expected_version(if_match))
+        )
 
     return confirm_handler
 
 
 def _with_etag(out: Any, *, status: int = 200, location: bool = False) -> Response[Any]:
-    headers = {"ETag": service.etag_of(out.id, out.version)}
+    headers = {"ETag": etag_of(out.id, out.version)}
     if location:
         headers["Location"] = out.url
     return Response(out, status_code=status, headers=headers)

@@ -26,19 +26,6 @@ from pipeline.services.records.validation import convert_input
 from pipeline.storage.models import Change, Council, RecordBase, RecordLink
 
 
-def etag_of(record_id: str, version: int) -> str:
-    """The strong entity tag of a record version."""
-    return f'"{record_id}.{version}"'
-
-
-def if_match_ok(if_match: str | None, current: str) -> bool:
-    """RFC 9110 If-Match: absent or `*` passes; otherwise one listed tag must equal ours."""
-    if if_match is None or if_match.strip() == "*":
-        return True
-    tags = [t.strip().removeprefix("W/") for t in if_match.split(",")]
-    return current in tags
-
-
 def build_outs(scope: Scope, kind: RecordKind, rows: Sequence[RecordBase]) -> list[Output]:
     """Records as the API shows them; what they point at is loaded once for all of them."""
     related = load_related(scope.session, kind.name, rows)
@@ -125,7 +112,7 @@ def insert_in(
 
 @contextmanager
 def _editing(
-    registry: Registry, actor: Actor, kind: RecordKind, key: str, if_match: str | None
+    registry: Registry, actor: Actor, kind: RecordKind, key: str, expected_version: int | None
 ) -> Iterator[tuple[Scope, RecordBase, dict[str, Any]]]:
     """A write transaction on an existing record the actor may change, at the version they read.
 
@@ -135,7 +122,7 @@ def _editing(
     with registry.writing() as session:
         scope = Scope(session, registry.urls)
         row = _load(session, kind, key)
-        _authorise_and_check(session, actor, row, if_match)
+        _authorise_and_check(session, actor, row, expected_version)
         yield scope, row, snapshot(scope, kind, row)
     registry.written(scope.last_seq)
 
@@ -146,10 +133,10 @@ def update_record(
     kind: RecordKind,
     key: str,
     patch: Any,
-    if_match: str | None = None,
+    expected_version: int | None = None,
 ) -> Output:
-    """Apply a JSON merge patch (RFC 7396) to a record, guarded by If-Match."""
-    with _editing(registry, actor, kind, key, if_match) as (scope, row, before):
+    """Apply a JSON merge patch (RFC 7396) to a record, if it is still at `expected_version`."""
+    with _editing(registry, actor, kind, key, expected_version) as (scope, row, before):
         if not isinstance(patch, dict):
             raise Invalid.one("body", "A merge patch must be a JSON object.")
         data: Input = convert_input(merge_patch(kind.to_in(before), patch), kind.struct_in)
@@ -158,19 +145,24 @@ def update_record(
 
 
 def touch_record(
-    registry: Registry, actor: Actor, kind: RecordKind, key: str, field: str, if_match: str | None
+    registry: Registry,
+    actor: Actor,
+    kind: RecordKind,
+    key: str,
+    field: str,
+    expected_version: int | None = None,
 ) -> Output:
     """Set a timestamp field (such as last_confirmed_at) to now, as a logged update."""
-    with _editing(registry, actor, kind, key, if_match) as (scope, row, before):
+    with _editing(registry, actor, kind, key, expected_version) as (scope, row, before):
         setattr(row, field, utcnow())
         return _finish_update(scope, actor, kind, row, before)
 
 
 def delete_record(
-    registry: Registry, actor: Actor, kind: RecordKind, key: str, if_match: str | None = None
+    registry: Registry, actor: Actor, kind: RecordKind, key: str, expected_version: int | None = None
 ) -> None:
     """Delete a record and its links; records that pointed at it are updated and logged too."""
-    with _editing(registry, actor, kind, key, if_match) as (scope, row, before):
+    with _editing(registry, actor, kind, key, expected_version) as (scope, row, before):
         dependents = [(k, r, snapshot(scope, k, r)) for k, r in _dependents(scope.session, kind, row)]
         drop_links_touching(scope.session, kind.name, row.id)
         scope.session.delete(row)
@@ -202,14 +194,15 @@ def _load(session: Session, kind: RecordKind, key: str) -> RecordBase:
     return row
 
 
-def _authorise_and_check(session: Session, actor: Actor, row: RecordBase, if_match: str | None) -> None:
+def _authorise_and_check(
+    session: Session, actor: Actor, row: RecordBase, expected_version: int | None
+) -> None:
     owner = session.get(Council, row.owner_council_id)
     assert owner is not None
     require_council_member(actor, owner.id, owner.short_name)
-    current = etag_of(row.id, row.version)
-    if not if_match_ok(if_match, current):
+    if expected_version is not None and expected_version != row.version:
         raise PreconditionFailed(
-            f"The record has changed since you read it (it is now at {current}). "
+            f"The record has changed since you read it (it is now at version {row.version}). "
             "Fetch it again, reapply your change and send the new ETag in If-Match."
         )
 

@@ -21,7 +21,7 @@ from pipeline.schemas.matching import MatchIn, SimilarRecord
 from pipeline.services.discovery.matching import match_problem
 from pipeline.services.identity.people import SignedInUser
 from pipeline.services.records.catalogue import KINDS
-from pipeline.services.records.engine import create_record, etag_of, get_record, touch_record, update_record
+from pipeline.services.records.engine import create_record, get_record, touch_record, update_record
 from pipeline.services.records.history import record_history
 from pipeline.services.records.kinds import RecordKind
 from pipeline.urls import RECORD_PATHS
@@ -171,9 +171,7 @@ def editing_router(kind: RecordKind) -> Router:
         conflict: list[str] = []
         if struct is not None:
             try:
-                saved: Any = update_record(
-                    registry, user.actor, kind, slug, answers.data, etag_of(record.id, version)
-                )
+                saved: Any = update_record(registry, user.actor, kind, slug, answers.data, version)
                 return redirect_with_flash(f"/{path}/{saved.slug}", "saved")
             except PreconditionFailed:
                 conflict = changed_since(registry, kind, record.id, version)
