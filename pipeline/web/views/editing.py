@@ -87,114 +87,135 @@ def similar_projects(registry: RegistryDep, project: Any) -> list[SimilarRecord]
 
 
 def editing_router(kind: RecordKind) -> Router:
-    path = RECORD_PATHS[kind.name]
-    title = NEW_TITLES[kind.name]
+    """/new and /{slug}/edit for one record type: thin routes over the named functions below."""
+    name = kind.name
 
-    @get("/new", name=f"{kind.name}-new", sync_to_thread=True)
+    @get("/new", name=f"{name}-new", sync_to_thread=True)
     def new_form(request: Request[Any, Any, Any], registry: RegistryDep) -> Template:
-        user = signed_in(request)
-        questions = questions_for(registry, kind, user)
-        return form_page(
-            request, kind, questions, blank_values(kind, questions, user), title=title, action=f"/{path}/new"
-        )
+        return new_record_form(request, registry, kind)
 
-    @post("/new", name=f"{kind.name}-create")
+    @post("/new", name=f"{name}-create")
     async def create(request: Request[Any, Any, Any], registry: RegistryDep) -> Any:
-        user = signed_in(request)
-        form = await request.form()
-        return await anyio.to_thread.run_sync(_create, request, registry, user, form)
+        user, form = signed_in(request), await request.form()
+        return await anyio.to_thread.run_sync(create_from_form, request, registry, kind, user, form)
 
-    def _create(
-        request: Request[Any, Any, Any], registry: RegistryDep, user: SignedInUser, form: FormMultiDict
-    ) -> Any:
-        questions = questions_for(registry, kind, user)
-        answers, struct = answers_for(kind, questions, form)
-        alike = (
-            similar_projects(registry, struct)
-            if kind.name == "project" and not form.get(SEEN_SIMILAR)
-            else []
-        )
-        if alike:
-            return form_page(
-                request, kind, questions, answers.shown, title=title, action=f"/{path}/new", similar=alike
-            )
-        if struct is not None:
-            try:
-                created: Any = create_record(registry, user.actor, kind, struct)
-                return redirect_with_flash(f"/{path}/{created.slug}", "created")
-            except Invalid as exc:
-                answers.errors += exc.errors
-        return form_page(
-            request,
-            kind,
-            questions,
-            answers.shown,
-            title=title,
-            action=f"/{path}/new",
-            errors=answers.errors,
-            status=400,
-        )
-
-    @get("/{slug:str}/edit", name=f"{kind.name}-edit", sync_to_thread=True)
+    @get("/{slug:str}/edit", name=f"{name}-edit", sync_to_thread=True)
     def edit_form(request: Request[Any, Any, Any], registry: RegistryDep, slug: FromPath[str]) -> Template:
-        user = signed_in(request)
-        record: Any = get_record(registry, kind, slug)
-        questions = questions_for(registry, kind, user)
-        return form_page(
-            request,
-            kind,
-            questions,
-            record_values(kind, questions, record),
-            title=f"Edit ‘{record.title}’",
-            action=f"/{path}/{record.slug}/edit",
-            version=record.version,
-            record=record,
-        )
+        return edit_record_form(request, registry, kind, slug)
 
-    @post("/{slug:str}/edit", name=f"{kind.name}-update")
+    @post("/{slug:str}/edit", name=f"{name}-update")
     async def update(request: Request[Any, Any, Any], registry: RegistryDep, slug: FromPath[str]) -> Any:
-        user = signed_in(request)
-        form = await request.form()
-        return await anyio.to_thread.run_sync(_update, request, registry, user, slug, form)
-
-    def _update(
-        request: Request[Any, Any, Any],
-        registry: RegistryDep,
-        user: SignedInUser,
-        slug: str,
-        form: FormMultiDict,
-    ) -> Any:
-        record: Any = get_record(registry, kind, slug)
-        questions = questions_for(registry, kind, user)
-        answers, struct = answers_for(kind, questions, form)
-        version = _int(str(form.get("version", "")), record.version)
-        conflict: list[str] = []
-        if struct is not None:
-            try:
-                saved: Any = update_record(registry, user.actor, kind, slug, answers.data, version)
-                return redirect_with_flash(f"/{path}/{saved.slug}", "saved")
-            except PreconditionFailed:
-                conflict = changed_since(registry, kind, record.id, version)
-            except Invalid as exc:
-                answers.errors += exc.errors
-        return form_page(
-            request,
-            kind,
-            questions,
-            answers.shown,
-            title=f"Edit ‘{record.title}’",
-            action=f"/{path}/{record.slug}/edit",
-            errors=answers.errors,
-            status=409 if conflict else 400,
-            version=record.version if conflict else version,
-            record=record,
-            conflict=conflict,
-        )
+        user, form = signed_in(request), await request.form()
+        return await anyio.to_thread.run_sync(update_from_form, request, registry, kind, user, slug, form)
 
     handlers: list[Any] = [new_form, create, edit_form, update]
-    if kind.name == "project":
+    if name == "project":
         handlers.append(confirm_handler(kind))
-    return Router(path=f"/{path}", route_handlers=handlers)
+    return Router(path=f"/{RECORD_PATHS[name]}", route_handlers=handlers)
+
+
+def new_record_form(request: Request[Any, Any, Any], registry: RegistryDep, kind: RecordKind) -> Template:
+    """GET /{type}/new: the empty form, the owner preset to the member's council."""
+    user = signed_in(request)
+    questions = questions_for(registry, kind, user)
+    values = blank_values(kind, questions, user)
+    path = RECORD_PATHS[kind.name]
+    return form_page(request, kind, questions, values, title=NEW_TITLES[kind.name], action=f"/{path}/new")
+
+
+def create_from_form(
+    request: Request[Any, Any, Any],
+    registry: RegistryDep,
+    kind: RecordKind,
+    user: SignedInUser,
+    form: FormMultiDict,
+) -> Any:
+    """POST /{type}/new: register the record, or show the form again with what to fix.
+
+    A new project that looks like registered ones is shown them first, once.
+    """
+    questions = questions_for(registry, kind, user)
+    answers, struct = answers_for(kind, questions, form)
+    path, title = RECORD_PATHS[kind.name], NEW_TITLES[kind.name]
+    asks_similar = kind.name == "project" and not form.get(SEEN_SIMILAR)
+    alike = similar_projects(registry, struct) if asks_similar else []
+    if alike:
+        return form_page(
+            request, kind, questions, answers.shown, title=title, action=f"/{path}/new", similar=alike
+        )
+    if struct is not None:
+        try:
+            created: Any = create_record(registry, user.actor, kind, struct)
+            return redirect_with_flash(f"/{path}/{created.slug}", "created")
+        except Invalid as exc:
+            answers.errors += exc.errors
+    return form_page(
+        request,
+        kind,
+        questions,
+        answers.shown,
+        title=title,
+        action=f"/{path}/new",
+        errors=answers.errors,
+        status=400,
+    )
+
+
+def edit_record_form(
+    request: Request[Any, Any, Any], registry: RegistryDep, kind: RecordKind, slug: str
+) -> Template:
+    """GET /{type}/{slug}/edit: the form with the saved answers and the version they are."""
+    user = signed_in(request)
+    record: Any = get_record(registry, kind, slug)
+    questions = questions_for(registry, kind, user)
+    return form_page(
+        request,
+        kind,
+        questions,
+        record_values(kind, questions, record),
+        title=f"Edit ‘{record.title}’",
+        action=f"/{RECORD_PATHS[kind.name]}/{record.slug}/edit",
+        version=record.version,
+        record=record,
+    )
+
+
+def update_from_form(
+    request: Request[Any, Any, Any],
+    registry: RegistryDep,
+    kind: RecordKind,
+    user: SignedInUser,
+    slug: str,
+    form: FormMultiDict,
+) -> Any:
+    """POST /{type}/{slug}/edit: save at the version the form showed; if someone else saved
+    meanwhile, show what they changed and keep every answer."""
+    record: Any = get_record(registry, kind, slug)
+    questions = questions_for(registry, kind, user)
+    answers, struct = answers_for(kind, questions, form)
+    version = _int(str(form.get("version", "")), record.version)
+    conflict: list[str] = []
+    if struct is not None:
+        try:
+            saved: Any = update_record(registry, user.actor, kind, slug, answers.data, version)
+            return redirect_with_flash(f"/{RECORD_PATHS[kind.name]}/{saved.slug}", "saved")
+        except PreconditionFailed:
+            conflict = changed_since(registry, kind, record.id, version)
+        except Invalid as exc:
+            answers.errors += exc.errors
+    return form_page(
+        request,
+        kind,
+        questions,
+        answers.shown,
+        title=f"Edit ‘{record.title}’",
+        action=f"/{RECORD_PATHS[kind.name]}/{record.slug}/edit",
+        errors=answers.errors,
+        status=409 if conflict else 400,
+        version=record.version if conflict else version,
+        record=record,
+        conflict=conflict,
+    )
 
 
 def changed_since(registry: RegistryDep, kind: RecordKind, record_id: str, version: int) -> list[str]:
