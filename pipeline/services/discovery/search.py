@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import col, select
 
-from pipeline.schemas.search import FacetValue, SearchHit, SearchLinks, SearchPage
-from pipeline.search.executor import Hit, RawResults
+from pipeline.schemas.search import SearchPage
+from pipeline.search.executor import RawResults
 from pipeline.search.query import SearchPlan, build_plan
 from pipeline.services.context import Registry
-from pipeline.services.councils.directory import council_ref, find_council
-from pipeline.services.records.pagination import next_link
+from pipeline.services.councils.directory import find_council
+from pipeline.services.discovery.search_format import facet_values, hit_out, page_links
 from pipeline.storage.models import Council
 from pipeline.text import slugify
-from pipeline.urls import api_path
-from pipeline.vocab import SERVICE_AREA_LABELS
 
 
 @dataclass(frozen=True)
@@ -70,10 +68,10 @@ def _search(registry: Registry, request: SearchRequest) -> SearchPage:
         total=raw.total,
         page=request.page,
         per_page=request.per_page,
-        items=[_hit(registry, hit, councils) for hit in raw.hits],
-        facets={name: _facet(name, counts, councils, regions) for name, counts in raw.facets.items()},
+        items=[hit_out(hit, councils, registry.urls) for hit in raw.hits],
+        facets={name: facet_values(name, counts, councils, regions) for name, counts in raw.facets.items()},
         suggestion=raw.suggestion,
-        links=_links(registry, request, raw.total),
+        links=page_links(registry.urls, request.params(), request.page, request.per_page, raw.total),
     )
 
 
@@ -110,59 +108,3 @@ def _slugs(raw: RawResults) -> set[str]:
     found = {str(hit.fields.get("owner", "")) for hit in raw.hits}
     found |= {value for value, _ in raw.facets.get("council", [])}
     return found
-
-
-def _hit(registry: Registry, hit: Hit, councils: dict[str, Council]) -> SearchHit:
-    fields = hit.fields
-    owner = councils.get(str(fields.get("owner", "")))
-    record_type = str(fields["type"])
-    updated: datetime = fields["updated"]
-    return SearchHit(
-        type=record_type,  # type: ignore[arg-type]
-        id=str(fields["id"]),
-        slug=str(fields["slug"]),
-        title=str(fields["title"]),
-        council=council_ref(owner, registry.urls) if owner else None,
-        phase=str(fields.get("phase") or "") or None,
-        updated_at=updated.replace(tzinfo=UTC),
-        url=registry.urls.api(record_type, str(fields["slug"])),
-        html_url=registry.urls.page(record_type, str(fields["slug"])),
-        snippet=hit.snippet,
-    )
-
-
-def _facet(
-    name: str, counts: list[tuple[str, int]], councils: dict[str, Council], regions: dict[str, str]
-) -> list[FacetValue]:
-    return [
-        FacetValue(value=value, label=_label(name, value, councils, regions), count=count)
-        for value, count in counts
-    ]
-
-
-def _label(name: str, value: str, councils: dict[str, Council], regions: dict[str, str]) -> str:
-    if name == "council" and value in councils:
-        return councils[value].short_name
-    if name == "region":
-        return regions.get(value, value)
-    if name == "service_area":
-        return SERVICE_AREA_LABELS.get(value, value)
-    return value.replace("-", " ").capitalize() if name in ("type", "phase") else value
-
-
-def _links(registry: Registry, request: SearchRequest, total: int) -> SearchLinks:
-    path = api_path("search")
-    params = request.params()
-
-    def at(page: int) -> str:
-        return next_link(registry.urls, path, {**params, "page": page if page > 1 else None}, None)
-
-    last_page = max(1, -(-total // request.per_page))
-    followed = {**params, "sort": None, "per_page": None}
-    return SearchLinks(
-        self=at(request.page),
-        next=at(request.page + 1) if request.page < last_page else None,
-        prev=at(request.page - 1) if request.page > 1 else None,
-        json_feed=next_link(registry.urls, api_path("feed.json"), followed, None),
-        atom_feed=next_link(registry.urls, api_path("feed.atom"), followed, None),
-    )
