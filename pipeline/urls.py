@@ -7,17 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pipeline.record_types import RECORD_TYPES
+
 API = "/api/v1"
 SCHEMA = f"{API}/schema"
 OPENAPI = f"{API}/openapi.json"
 
-RECORD_PATHS: dict[str, str] = {
-    "project": "projects",
-    "product": "products",
-    "finding": "findings",
-    "code-link": "code-links",
-    "council": "councils",
-}
+RECORD_PATHS: dict[str, str] = {name: t.path for name, t in RECORD_TYPES.items()} | {"council": "councils"}
 
 
 def api_path(*parts: str) -> str:

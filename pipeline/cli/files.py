@@ -10,9 +10,10 @@ from typing import BinaryIO
 import click
 
 from pipeline.cli.base import Context, fail, main, reports_errors
+from pipeline.record_types import RECORD_TYPE_NAMES
 from pipeline.services.identity.actors import SYSTEM
 
-RECORD_TYPE = click.Choice(["project", "product", "finding", "code-link"])
+RECORD_TYPE = click.Choice(RECORD_TYPE_NAMES)
 
 
 @main.command("import")

@@ -7,13 +7,13 @@ from typing import Any, cast
 from pipeline.matching.concepts import spellings
 from pipeline.matching.retrieval import Found
 from pipeline.matching.scorer import Match, Scored
+from pipeline.record_types import RECORD_TYPES
 from pipeline.schemas.common import RecordRef
 from pipeline.schemas.matching import Reason
 from pipeline.urls import Urls
 from pipeline.vocab import RecordType
 
 TERMS_SHOWN = 8
-TYPE_NAMES = {"project": "project", "product": "product", "finding": "research finding", "code-link": "code"}
 
 
 def record_ref_of(fields: dict[str, Any], urls: Urls) -> RecordRef:
@@ -42,7 +42,7 @@ def record_reasons(matches: list[Match], urls: Urls) -> list[Reason]:
     for match in matches:
         fields = match.found.fields
         terms = shared_words(match.found)
-        kind = TYPE_NAMES[str(fields["type"])]
+        kind = RECORD_TYPES[str(fields["type"])].in_a_sentence
         phase = f" ({fields['phase']})" if fields.get("phase") else ""
         says = (
             f"Their {kind} “{fields['title']}”{phase}"

@@ -6,28 +6,18 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from pipeline.record_types import RECORD_TYPES
 from pipeline.text import slugify
-
-# Which parts of each record type are searchable text, beyond the title.
-CONTENT_FIELDS: dict[str, tuple[str, ...]] = {
-    "project": ("summary", "problem", "approach", "help_wanted"),
-    "product": ("summary", "kind", "licence", "is_based_on"),
-    "finding": ("summary", "findings", "method"),
-    "code-link": ("summary", "language", "licence", "host"),
-}
-# Where each type names the councils taking part, besides its owner.
-PARTICIPANTS: dict[str, str] = {"project": "partners", "product": "used_by", "finding": "councils"}
-OWNER_FIELD: dict[str, str] = {"project": "lead_council"}
 
 
 def owner_slug(record_type: str, data: Mapping[str, Any]) -> str:
-    return str(data[OWNER_FIELD.get(record_type, "council")]["slug"])
+    return str(data[RECORD_TYPES[record_type].owner_field]["slug"])
 
 
 def council_slugs(record_type: str, data: Mapping[str, Any]) -> list[str]:
     """The owner first, then every council taking part."""
     slugs = [owner_slug(record_type, data)]
-    for entry in data.get(PARTICIPANTS.get(record_type, ""), []) or []:
+    for entry in data.get(RECORD_TYPES[record_type].participants_field or "", []) or []:
         ref = entry.get("council", entry)
         slugs.append(str(ref["slug"]))
     return list(dict.fromkeys(slugs))
@@ -42,7 +32,7 @@ def _text(value: Any) -> str:
 def document_for(record_type: str, data: Mapping[str, Any], regions: Mapping[str, str]) -> dict[str, Any]:
     """The index document of one record, from its state as the change log stores it."""
     councils = council_slugs(record_type, data)
-    content = "\n".join(_text(data.get(name)) for name in CONTENT_FIELDS[record_type])
+    content = "\n".join(_text(data.get(name)) for name in RECORD_TYPES[record_type].content_fields)
     return {
         "id": data["id"],
         "slug": data["slug"],

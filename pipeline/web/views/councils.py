@@ -9,12 +9,13 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
 from pipeline.dependencies import RegistryDep
+from pipeline.record_types import RECORD_TYPES
 from pipeline.services.councils.directory import list_councils
 from pipeline.services.councils.profile import council_profile
 from pipeline.services.discovery.matching import suggest_for_council
 from pipeline.urls import collection_path
 from pipeline.web.rendering import Alternate, feed_alternates, page
-from pipeline.web.views.records import SUGGESTIONS_SHOWN, TYPE_NAMES
+from pipeline.web.views.records import SUGGESTIONS_SHOWN
 
 MAX_COUNCILS = 200
 
@@ -41,7 +42,7 @@ def council_page(request: Request[Any, Any, Any], registry: RegistryDep, slug: F
         title=profile.council.name,
         profile=profile,
         similar=suggest_for_council(registry, profile.council.slug, SUGGESTIONS_SHOWN),
-        type_names=TYPE_NAMES,
+        type_names={name: t.label for name, t in RECORD_TYPES.items()},
         alternates=[
             *feed_alternates(f"council={profile.council.slug}", f"{profile.council.short_name}'s records"),
             Alternate("application/json", profile.council.url, "This council as JSON"),

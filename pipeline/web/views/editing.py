@@ -17,6 +17,7 @@ from litestar.response import Redirect, Template
 
 from pipeline.dependencies import RegistryDep
 from pipeline.errors import FieldError, Invalid, PreconditionFailed, Unauthenticated
+from pipeline.record_types import RECORD_TYPES
 from pipeline.schemas.matching import MatchIn, SimilarRecord
 from pipeline.services.discovery.matching import match_problem
 from pipeline.services.identity.people import SignedInUser
@@ -28,17 +29,10 @@ from pipeline.urls import RECORD_PATHS
 from pipeline.web.forms import Question, question_errors
 from pipeline.web.record_answers import answers_for, blank_values, questions_for, record_values
 from pipeline.web.rendering import page, redirect_with_flash
-from pipeline.web.views.records import TYPE_NAMES
 
 SEEN_SIMILAR = "seen_similar"
 SIMILAR_SHOWN = 5
 SIMILAR_ENOUGH = 0.3
-NEW_TITLES = {
-    "project": "Register a project",
-    "product": "Register a product",
-    "finding": "Add a research finding",
-    "code-link": "Add a code repository",
-}
 
 
 def signed_in(request: Request[Any, Any, Any]) -> SignedInUser:
@@ -71,7 +65,7 @@ def form_page(
         questions=questions,
         values=values,
         action=action,
-        type_name=TYPE_NAMES[kind.name],
+        type_name=RECORD_TYPES[kind.name].label,
         **extra,
     )
 
@@ -120,7 +114,9 @@ def new_record_form(request: Request[Any, Any, Any], registry: RegistryDep, kind
     questions = questions_for(registry, kind, user)
     values = blank_values(kind, questions, user)
     path = RECORD_PATHS[kind.name]
-    return form_page(request, kind, questions, values, title=NEW_TITLES[kind.name], action=f"/{path}/new")
+    return form_page(
+        request, kind, questions, values, title=RECORD_TYPES[kind.name].new_title, action=f"/{path}/new"
+    )
 
 
 def create_from_form(
@@ -136,7 +132,7 @@ def create_from_form(
     """
     questions = questions_for(registry, kind, user)
     answers, struct = answers_for(kind, questions, form)
-    path, title = RECORD_PATHS[kind.name], NEW_TITLES[kind.name]
+    path, title = RECORD_PATHS[kind.name], RECORD_TYPES[kind.name].new_title
     asks_similar = kind.name == "project" and not form.get(SEEN_SIMILAR)
     alike = similar_projects(registry, struct) if asks_similar else []
     if alike:

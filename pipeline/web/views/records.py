@@ -10,6 +10,7 @@ from litestar.params import FromPath
 from litestar.response import Template
 
 from pipeline.dependencies import RegistryDep
+from pipeline.record_types import RECORD_TYPES
 from pipeline.schemas.common import Output
 from pipeline.services.councils.profile import council_names
 from pipeline.services.discovery.matching import suggest_partners
@@ -25,7 +26,6 @@ from pipeline.web.rendering import Alternate, page
 DORMANT_AFTER = timedelta(days=183)
 HISTORY_SHOWN = 100
 SUGGESTIONS_SHOWN = 5
-TYPE_NAMES = {"project": "Project", "product": "Product", "finding": "Research finding", "code-link": "Code"}
 
 
 def is_dormant(last_confirmed_at: datetime | None) -> bool:
@@ -52,7 +52,7 @@ def record_page(
         f"records/{kind.name}.html",
         title=record.title,
         record=record,
-        type_name=TYPE_NAMES[kind.name],
+        type_name=RECORD_TYPES[kind.name].label,
         path=RECORD_PATHS[kind.name],
         history=list(reversed(history.items)),
         council_names=council_names(registry, actors),
