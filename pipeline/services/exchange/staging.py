@@ -2,9 +2,10 @@
 
 An import of 100,000 records takes minutes to check, resolve and stage. Done under the write
 lock, every other council's write would wait that long. Instead the whole import is staged on
-a snapshot (a private copy of a SQLite database; on PostgreSQL, a transaction that takes no
-write lock and is rolled back), every statement it would write is recorded, and only then is
-the lock taken, to replay the recorded statements: seconds, not minutes.
+a snapshot (a private copy of a SQLite database; on PostgreSQL, temporary copies of the
+tables in a transaction that locks nothing and is rolled back), every statement it would
+write is recorded, and only then is the lock taken, to replay the recorded statements:
+seconds, not minutes.
 
 The replay is valid when nothing it depends on changed meanwhile. Under the lock the change
 log since the snapshot is read: a change to a record or council the staged writes name (by
@@ -21,9 +22,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, text
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from pipeline.services.context import Registry, Scope
 from pipeline.storage.changes import latest_seq
@@ -89,8 +90,7 @@ def stage(registry: Registry, work: Callable[[Scope], T]) -> Staged[T]:
     Whatever `work` raises (the file's problems) is raised here, the lock never taken.
     """
     recorder = RecordedWrites()
-    with _snapshot_session(registry.engine) as session:
-        seq = latest_seq(session)
+    with _snapshot_session(registry.engine) as (session, seq):
         connection = session.connection()
         event.listen(connection, "before_cursor_execute", recorder)
         try:
@@ -102,21 +102,51 @@ def stage(registry: Registry, work: Callable[[Scope], T]) -> Staged[T]:
 
 
 @contextmanager
-def _snapshot_session(engine: Engine) -> Iterator[Session]:
-    """A session whose writes never reach the database and never wait for its write lock."""
-    target = memory_copy(engine) if is_sqlite(engine) else engine
-    try:
-        if is_sqlite(engine):
-            target = target.execution_options(pipeline_write=True)
-        with Session(target, expire_on_commit=False, autoflush=False) as session:
-            session.begin()
-            try:
-                yield session
-            finally:
-                session.rollback()
-    finally:
-        if target is not engine:
-            target.dispose()
+def _snapshot_session(engine: Engine) -> Iterator[tuple[Session, int]]:
+    """A session whose writes never reach the database, never take a lock another writer could
+    wait on, and never wait for the write lock; and the change log's position it starts from."""
+    if is_sqlite(engine):
+        copy = memory_copy(engine)
+        try:
+            with _rolled_back(copy.execution_options(pipeline_write=True)) as session:
+                yield session, latest_seq(session)
+        finally:
+            copy.dispose()
+        return
+    with _rolled_back(engine) as session:
+        session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
+        seq = latest_seq(session)  # the real log, before its table is shadowed
+        shadow_tables(session)
+        yield session, seq
+
+
+@contextmanager
+def _rolled_back(engine: Engine) -> Iterator[Session]:
+    with Session(engine, expire_on_commit=False, autoflush=False) as session:
+        session.begin()
+        try:
+            yield session
+        finally:
+            session.rollback()
+
+
+def shadow_tables(session: Session) -> None:
+    """PostgreSQL: a temporary copy of every table, as of one snapshot, in this transaction only.
+
+    Temporary tables come first in PostgreSQL's search path, so the staging's statements (which
+    name tables unqualified) read and write the copies: no row of the real tables is locked,
+    so no other writer waits on a staging import. Run in a REPEATABLE READ transaction, every copy
+    is of the same moment. The change log's rows are not copied (only its newest position is
+    needed, read before); its sequence is shared, so a staging leaves a gap in it.
+    """
+    for table in SQLModel.metadata.sorted_tables:
+        name = table.name  # from our own metadata, never from input
+        session.execute(
+            text(f'CREATE TEMPORARY TABLE "{name}" (LIKE public."{name}" INCLUDING ALL) ON COMMIT DROP')
+        )
+        if name != Change.__tablename__:
+            copy = f'INSERT INTO pg_temp."{name}" SELECT * FROM public."{name}"'  # noqa: S608 (our names)
+            session.execute(text(copy))
 
 
 def replay(session: Session, staged: Staged[Any]) -> bool:
