@@ -98,3 +98,37 @@ def chromium_path() -> str:
         found = shutil.which("chromium")
     assert found is not None, "Chromium could not be installed"
     return found
+
+
+def serve_process(
+    database_url: str,
+    data_dir: Path,
+    port: int,
+    env: dict[str, str] | None = None,
+    log_name: str = "server.log",
+) -> subprocess.Popen[bytes]:
+    """`pipeline serve` on `port` over a database and a data folder, its own process group,
+    once it answers; its output goes to `log_name` in the data folder."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    settings = {
+        **os.environ,
+        "PIPELINE_DATABASE_URL": database_url,
+        "PIPELINE_DATA_DIR": str(data_dir),
+        "PIPELINE_LOG_LEVEL": "WARNING",
+        **(env or {}),
+    }
+    with (data_dir / log_name).open("a") as log:  # the child keeps its copy
+        process = subprocess.Popen(
+            [sys.executable, "-m", "pipeline.cli", "serve", "--port", str(port)],
+            cwd=ROOT,
+            env=settings,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        _wait_until_up(f"http://127.0.0.1:{port}", process)
+    except RuntimeError:
+        process.kill()
+        raise
+    return process

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import random
 import signal
 import socket
@@ -28,6 +27,7 @@ from pipeline.services.identity.actors import SYSTEM
 from pipeline.storage.models import RECORD_TABLES, Council, RecordCouncil, RecordLabel
 from pipeline.text import slugify
 from tests.conftest import project_body
+from tests.live import serve_process
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -153,30 +153,9 @@ def free_port() -> int:
 
 
 def start_server(registry: Registry, port: int) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "PIPELINE_DATABASE_URL": registry.settings.resolved_database_url,
-        "PIPELINE_DATA_DIR": str(registry.settings.data_dir),
-        "PIPELINE_LOG_LEVEL": "WARNING",
-        "PIPELINE_INDEX_POLL_SECONDS": "0.2",
-    }
-    with (registry.settings.data_dir / f"server-{port}.log").open("w") as log:  # the child keeps its copy
-        process = subprocess.Popen(
-            [sys.executable, "-m", "pipeline.cli", "serve", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/v1/status", timeout=1).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    process.kill()
-    raise AssertionError("server did not start")
+    settings = registry.settings
+    env = {"PIPELINE_INDEX_POLL_SECONDS": "0.2"}
+    return serve_process(settings.resolved_database_url, settings.data_dir, port, env, f"server-{port}.log")
 
 
 def write_many(port: int, token: str, worker: int, count: int) -> list[tuple[int, str]]:

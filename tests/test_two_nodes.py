@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -16,39 +15,15 @@ import pytest
 
 from pipeline.services.context import Registry
 from tests.conftest import bearer, project_body
-from tests.live import free_port
+from tests.live import free_port, serve_process
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def start_node(registry: Registry, data_dir: Path, port: int) -> subprocess.Popen[bytes]:
     """`pipeline serve` with its own data folder (so its own index) on the shared database."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    env = {
-        **os.environ,
-        "PIPELINE_DATABASE_URL": registry.settings.resolved_database_url,
-        "PIPELINE_DATA_DIR": str(data_dir),
-        "PIPELINE_SECRET_KEY": "two-nodes-share-one-secret-key-of-32-chars",
-        "PIPELINE_LOG_LEVEL": "WARNING",
-    }
-    with (data_dir / "server.log").open("a") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "pipeline.cli", "serve", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/v1/status", timeout=1).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    process.kill()
-    raise AssertionError("node did not start")
+    env = {"PIPELINE_SECRET_KEY": "two-nodes-share-one-secret-key-of-32-chars"}
+    return serve_process(registry.settings.resolved_database_url, data_dir, port, env)
 
 
 def stop(process: subprocess.Popen[bytes], hard: bool = False) -> None:

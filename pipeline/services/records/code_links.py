@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from pipeline.record_types import RECORD_TYPES
 from pipeline.schemas.common import RecordRef
 from pipeline.schemas.records import CodeLinkIn, CodeLinkOut
 from pipeline.services.context import Scope
@@ -63,7 +64,7 @@ CODE_LINKS = RecordKind(
     table=CodeLink,
     struct_in=CodeLinkIn,
     struct_out=CodeLinkOut,
-    owner_field="council",
+    owner_field=RECORD_TYPES["code-link"].owner_field,
     apply=_apply,
     build_out=_build_out,
     to_in=_to_in,

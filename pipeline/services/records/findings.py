@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from pipeline.record_types import RECORD_TYPES
 from pipeline.schemas.records import FindingIn, FindingOut
 from pipeline.services.context import Scope
 from pipeline.services.councils.directory import council_ref
@@ -55,7 +56,7 @@ FINDINGS = RecordKind(
     table=Finding,
     struct_in=FindingIn,
     struct_out=FindingOut,
-    owner_field="council",
+    owner_field=RECORD_TYPES["finding"].owner_field,
     apply=_apply,
     build_out=_build_out,
     to_in=_to_in,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from pipeline.record_types import RECORD_TYPES
 from pipeline.schemas.common import LinkedRecord
 from pipeline.schemas.records import ProductIn, ProductOut
 from pipeline.services.context import Scope
@@ -66,7 +67,7 @@ PRODUCTS = RecordKind(
     table=Product,
     struct_in=ProductIn,
     struct_out=ProductOut,
-    owner_field="council",
+    owner_field=RECORD_TYPES["product"].owner_field,
     apply=_apply,
     build_out=_build_out,
     to_in=_to_in,

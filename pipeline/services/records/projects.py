@@ -7,6 +7,7 @@ from typing import Any, cast
 
 import msgspec
 
+from pipeline.record_types import RECORD_TYPES
 from pipeline.schemas.common import LinkedRecord
 from pipeline.schemas.records import FundingOut, PartnerOut, ProjectIn, ProjectOut
 from pipeline.services.context import Scope
@@ -111,7 +112,7 @@ PROJECTS = RecordKind(
     table=Project,
     struct_in=ProjectIn,
     struct_out=ProjectOut,
-    owner_field="lead_council",
+    owner_field=RECORD_TYPES["project"].owner_field,
     apply=_apply,
     build_out=_build_out,
     to_in=_to_in,
