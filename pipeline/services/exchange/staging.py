@@ -41,7 +41,7 @@ RETURNING = re.compile(r"\s+RETURNING\s[^()]*$", re.IGNORECASE)
 class RecordedWrites:
     """The writing statements a connection sends, less those a rolled-back savepoint undid."""
 
-    statements: list[tuple[str, Any, bool]] = field(default_factory=list)
+    statements: list[tuple[str, Any]] = field(default_factory=list)
     _savepoints: list[int] = field(default_factory=list)
 
     def __call__(
@@ -55,12 +55,12 @@ class RecordedWrites:
         elif head.startswith("ROLLBACK TO"):
             del self.statements[self._savepoints.pop() :]
         elif head.startswith(WRITES):
-            self.statements.append((statement, parameters, executemany))
+            self.statements.append((statement, parameters))
 
     def ids(self) -> set[str]:
         """Every id the writes name: the records and councils they depend on."""
         found: set[str] = set()
-        for _statement, parameters, _many in self.statements:
+        for _statement, parameters in self.statements:
             found |= _uuids(parameters)
         return found
 
@@ -182,12 +182,12 @@ def _one_set(parameters: Any) -> Any:
     return tuple(parameters) if isinstance(parameters, list) else parameters
 
 
-def _batches(statements: list[tuple[str, Any, bool]]) -> Iterator[tuple[str, list[Any]]]:
+def _batches(statements: list[tuple[str, Any]]) -> Iterator[tuple[str, list[Any]]]:
     """Runs of the same statement as one executemany each, without RETURNING (nothing reads the
     rows back), so replaying 100,000 records is a few hundred calls rather than 100,000."""
     current: str | None = None
     batch: list[Any] = []
-    for statement, parameters, _many in statements:
+    for statement, parameters in statements:
         sql = RETURNING.sub("", statement)
         if sql != current and batch:
             yield str(current), batch
