@@ -19,15 +19,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import shutil
-import socket
-import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +32,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from dev_set import DEV_SET, load_dev_set  # noqa: E402
+from dev_set_eval import dev_set_report  # noqa: E402
 from search_bench import DEMO_RECORDS, build, machine, percentiles  # noqa: E402
+from serving import serving  # noqa: E402
 
 from pipeline.config import load_settings  # noqa: E402
 from pipeline.demo.seed import seed  # noqa: E402
@@ -75,48 +73,6 @@ def demo_registry(base: Path) -> Path:
     registry.search.rebuild()
     registry.close()
     return data_dir
-
-
-@contextmanager
-def serving(data_dir: Path) -> Iterator[tuple[httpx.Client, str]]:
-    """The real server on loopback, and an admin token for the leave-one-out deletes."""
-    env = {**os.environ, "PIPELINE_DATA_DIR": str(data_dir), "PIPELINE_LOG_LEVEL": "WARNING"}
-    made = subprocess.run(
-        [*PIPELINE, "tokens", "create", "--admin", "--expires", "1d"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-    )
-    token = made.stdout.strip().splitlines()[-1]
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    server = subprocess.Popen(
-        [*PIPELINE, "serve", "--port", str(port)],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"{base}/api/v1/status", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit("the server did not start")
-            time.sleep(0.5)
-        with httpx.Client(base_url=base, timeout=60) as http:
-            yield http, token
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def leave_out_cases(http: httpx.Client) -> list[dict[str, Any]]:
@@ -251,8 +207,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--records", type=int, action="append", default=[], help="registry size (repeatable)")
     parser.add_argument("--data-dir", type=Path, default=ROOT / "var" / "bench")
+    parser.add_argument(
+        "--dev-set",
+        nargs="?",
+        type=Path,
+        const=DEV_SET,
+        help="measure on the real development set instead (default: %(const)s)",
+    )
     args = parser.parse_args()
     print(f"Machine: {machine()}")
+    if args.dev_set:
+        dev_set_report(load_dev_set(args.dev_set), args.data_dir)
+        return
     runs = [("demo data", demo_registry(args.data_dir), DEMO_RECORDS)]
     for size in args.records:
         registry, _ = build(size, args.data_dir, rebuild=False)

@@ -17,7 +17,6 @@ import platform
 import random
 import socket
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -145,30 +144,17 @@ def in_process(registry: Registry, queries: list[dict[str, Any]]) -> dict[str, f
 
 
 def over_http(data_dir: Path, queries: list[dict[str, Any]]) -> dict[str, float]:
-    port = free_port()
-    env = {**os.environ, "PIPELINE_DATA_DIR": str(data_dir), "PIPELINE_LOG_LEVEL": "WARNING"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "pipeline.cli", "serve", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        wait_for(base)
-        with httpx.Client(base_url=base, timeout=60) as http:
-            for params in queries[:10]:
-                http.get("/api/v1/search", params=params).raise_for_status()
-            samples = []
-            for params in queries:
-                started = time.perf_counter()
-                http.get("/api/v1/search", params=params).raise_for_status()
-                samples.append(time.perf_counter() - started)
-        return percentiles(samples)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    from serving import served  # it imports this module's helpers
+
+    with served(data_dir) as base, httpx.Client(base_url=base, timeout=60) as http:
+        for params in queries[:10]:
+            http.get("/api/v1/search", params=params).raise_for_status()
+        samples = []
+        for params in queries:
+            started = time.perf_counter()
+            http.get("/api/v1/search", params=params).raise_for_status()
+            samples.append(time.perf_counter() - started)
+    return percentiles(samples)
 
 
 def free_port() -> int:

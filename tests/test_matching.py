@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -12,9 +14,15 @@ from pipeline.demo.seed import seed
 from pipeline.matching.concepts import concepts, words_for
 from pipeline.matching.evidence import Place, diminishing_sum, geographic_relation, shared, steps_ahead
 from pipeline.matching.retrieval import Found, idf
-from pipeline.matching.scorer import Ask, Weights, by_council, score
+from pipeline.matching.scorer import Ask, by_council, score
+from pipeline.matching.weights import Weights
+from pipeline.schemas.matching import MatchIn
+from pipeline.schemas.records import PartnerIn, ProjectIn
 from pipeline.services.context import Registry
+from pipeline.services.discovery.matching import match_problem, problem_evidence
 from pipeline.services.identity.actors import SYSTEM
+from pipeline.services.records.catalogue import KINDS
+from pipeline.services.records.engine import create_record
 from tests.pages import Pages
 
 HACKNEY = Place(
@@ -92,7 +100,8 @@ def test_shared_keeps_the_askers_order() -> None:
         ("Missed bin collections", ["missed", "bin collections"]),
         ("waste collection and bins", ["waste collection"]),  # the same concept, counted twice
         ("Education, health and care plans", ["education, health and care plans"]),
-        ("Our council's residents need a new digital service", []),  # generic words carry nothing
+        # Council-generic words are kept here: the registry's own counts weigh them down.
+        ("Our council's residents need a new", ["council", "residents", "need", "new"]),
         ("We were told they would", []),  # everyday words carry nothing
         ("Anti-social behaviour (ASB) cases", ["anti-social behaviour", "cases"]),
     ],
@@ -130,24 +139,51 @@ def _found(record_id: str, owner: str, councils: str, similarity: float, **field
     )
 
 
-def test_scorer_excludes_and_never_repeats_a_council_and_prefers_several_matches() -> None:
+FOUND = [
+    _found("a", "kent", "kent,dover", 0.9),
+    _found("b", "hackney", "hackney,islington", 0.8),  # the asker's own record
+    _found("c", "islington", "islington", 0.5),
+    _found("d", "islington", "islington", 0.5),
+    _found("e", "ashford", "ashford", 0.05),  # too weak to be evidence
+]
+NO_PLACE = Weights(place={}, worked_together=0.0, ratio=0.0)
+BEST_RECORD = replace(Weights(), ratio=0.0)
+
+
+@pytest.mark.parametrize(
+    ("weights", "worked_with", "expected"),
+    [
+        (NO_PLACE, (), ["kent", "islington", "dover"]),  # the best record alone
+        (replace(NO_PLACE, ratio=0.8), (), ["islington", "kent", "dover"]),  # several records add up
+        (BEST_RECORD, (), ["kent", "islington", "dover"]),  # a neighbour: x1.7 of 0.5 is below 0.9
+        (BEST_RECORD, ("islington",), ["islington", "kent", "dover"]),  # and has worked with Hackney
+        (replace(BEST_RECORD, min_similarity=0.01), (), ["kent", "islington", "dover", "ashford"]),
+    ],
+)
+def test_scorer_excludes_never_repeats_and_weighs_each_kind_of_evidence(
+    weights: Weights, worked_with: tuple[str, ...], expected: list[str]
+) -> None:
     places = {p.slug: p for p in (HACKNEY, ISLINGTON, KENT, DOVER, ASHFORD)}
-    found = [
-        _found("a", "kent", "kent,dover", 0.9),
-        _found("b", "hackney", "hackney,islington", 0.8),  # the asker's own record
-        _found("c", "islington", "islington", 0.5),
-        _found("d", "islington", "islington", 0.5),
-        _found("e", "ashford", "ashford", 0.05),  # too weak to be evidence
-    ]
-    ask = Ask(council=HACKNEY, excluded=frozenset({"hackney"}))
-    ranked = score(ask, by_council(found, ask, Weights()), places, {}, Weights())
+    ask = Ask(council=HACKNEY, excluded=frozenset({"hackney"}), worked_with=frozenset(worked_with))
+    ranked = score(ask, by_council(FOUND, ask, weights), places, {}, weights)
     names = [s.council.slug for s in ranked]
-    assert names == ["islington", "kent", "dover"]
-    assert len(names) == len(set(names))
-    assert ranked[0].relation is not None
-    assert ranked[0].relation.kind == "neighbour"
-    assert [m.found.fields["id"] for m in ranked[0].matches] == ["c", "d", "b"]  # taking part counts less
-    assert ranked[2].matches[0].owner is False  # Dover takes part in Kent's project
+    assert names == expected
+    islington = next(s for s in ranked if s.council.slug == "islington")
+    assert islington.relation is not None
+    assert islington.relation.kind == "neighbour"
+    assert islington.worked_together is bool(worked_with)
+    assert [m.found.fields["id"] for m in islington.matches] == ["c", "d", "b"]  # taking part counts less
+    dover = next(s for s in ranked if s.council.slug == "dover")
+    assert dover.matches[0].owner is False  # Dover takes part in Kent's project
+
+
+def test_a_dormant_record_counts_less() -> None:
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    fresh = _found("a", "kent", "kent", 0.5, updated=datetime(2026, 11, 1))
+    stale = _found("b", "leeds", "leeds", 0.5, updated=datetime(2026, 1, 1))
+    grouped = by_council([fresh, stale], Ask(), Weights(), now)
+    assert grouped["kent"][0].weight == 0.5
+    assert grouped["leeds"][0].weight == 0.5 * Weights().dormant
 
 
 def test_scorer_rewards_a_step_ahead_and_willingness() -> None:
@@ -287,3 +323,87 @@ def test_fast_tokens_match_the_search_index_analysis(text: str) -> None:
 
     expected = [(t.text, t.startchar, t.endchar) for t in StemmingAnalyzer()(text, chars=True, mode="index")]
     assert [(t.stem, t.start, t.end) for t in tokens(text)] == expected
+
+
+def _project(registry: Registry, title: str, summary: str, lead: str, partners: tuple[str, ...] = ()) -> str:
+    data = ProjectIn(
+        title=title,
+        summary=summary,
+        lead_council=lead,
+        partners=[PartnerIn(council=p) for p in partners],
+    )
+    created = create_record(registry, SYSTEM, KINDS["project"], data)
+    registry.search.catch_up()
+    return str(created.id)  # type: ignore[attr-defined]
+
+
+FILLER = [
+    ("Library opening hours", "Publish library opening hours and events for residents"),
+    ("Council tax direct debit", "Residents set up council tax direct debits without a call"),
+    ("Parking permits", "Residents buy resident parking permits and visitor vouchers"),
+    ("Planning search", "Search planning applications and comment on them"),
+    ("Pothole reporting", "Report potholes and see when the road will be fixed"),
+    ("Register to vote", "Reminders to register to vote before the election"),
+]
+
+
+def test_a_council_that_worked_with_the_asker_counts_more_and_consortia_show_as_one(
+    registry: Registry, councils: dict[str, str], client: TestClient[Any]
+) -> None:
+    for title, summary in FILLER:
+        _project(registry, title, summary, "tower-hamlets")
+    # Hackney and Islington have worked together before, on something else.
+    _project(registry, "Street lighting", "Replace street lights with LEDs", "hackney", ("islington",))
+    # Camden, with Tower Hamlets, and Islington each run an EHCP project.
+    _project(
+        registry,
+        "EHCP annual reviews",
+        "Families follow education health and care plan annual reviews online",
+        "camden",
+        ("tower-hamlets",),
+    )
+    _project(
+        registry, "EHCP transitions", "Education health and care plan reviews at transition", "islington"
+    )
+    asked = {"text": "Parents cannot see where their child's EHCP annual review is", "council": "hackney"}
+    body = client.post("/api/v1/match", json=asked).json()
+    suggested = [s["council"]["slug"] for s in body["suggestions"]]
+    assert suggested[0] == "islington"  # a weaker text match, but a partner before
+    islington = body["suggestions"][0]
+    assert "worked_together" in [r["kind"] for r in islington["reasons"]]
+    assert {"camden", "tower-hamlets"} <= set(suggested)
+    [group] = body["collaborations"]
+    assert group["record"]["title"] == "EHCP annual reviews"
+    assert [c["slug"] for c in group["councils"]] == ["camden", "tower-hamlets"]
+    assert group["text"].startswith("Join the consortium behind the project “EHCP annual reviews”: Camden")
+    alone = client.post("/api/v1/match", json={**asked, "council": None}).json()
+    assert "worked_together" not in [r["kind"] for s in alone["suggestions"] for r in s["reasons"]]
+
+
+TOPICS = [
+    "library",
+    "parking",
+    "planning",
+    "potholes",
+    "voting",
+    "allotments",
+    "licensing",
+    "burials",
+    "recycling",
+    "trees",
+]
+
+
+def test_words_many_records_share_are_not_evidence(registry: Registry, councils: dict[str, str]) -> None:
+    for number, topic in enumerate(TOPICS * 2):  # 8 of 21 records say "residents", "online", "calling"
+        says = f"Residents use {topic} online without calling" if number < 8 else f"Officers manage {topic}"
+        _project(registry, f"{topic.title()} {number}", says, "tower-hamlets")
+    _project(registry, "Residents online", "Residents can do more online without calling", "camden")
+    asked = MatchIn(text="Residents want to do things online rather than calling", council="hackney")
+    evidence = problem_evidence(registry, asked)
+    assert [f.fields["title"] for f in evidence.found][:1] == ["Residents online"]  # similar in words...
+    assert match_problem(registry, asked).suggestions == []  # ...but nothing in it is distinctive
+    specific = MatchIn(text="Residents want to book allotments online", council="hackney")
+    [suggestion] = match_problem(registry, specific).suggestions
+    assert suggestion.council.slug == "tower-hamlets"
+    assert suggestion.reasons[0].terms == ["Allotments"]

@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 from whoosh.analysis import StemmingAnalyzer
 
-from pipeline.matching.vocabulary import ENGLISH_STOP_WORDS, GENERIC_WORDS, SYNONYMS
+from pipeline.matching.vocabulary import ENGLISH_STOP_WORDS, SYNONYMS
 
 Stems = tuple[str, ...]
 
@@ -68,8 +68,10 @@ def synonym_groups() -> tuple[tuple[Stems, ...], ...]:
 
 
 @cache
-def _generic_stems() -> frozenset[str]:
-    return frozenset(s for word in GENERIC_WORDS | ENGLISH_STOP_WORDS for s in stems(word))
+def _grammar_stems() -> frozenset[str]:
+    """Words that carry no topic in any registry. Words that carry little in this one
+    ("council", "residents", "online") are weighed down by how many records have them."""
+    return frozenset(s for word in ENGLISH_STOP_WORDS for s in stems(word))
 
 
 def concepts(text: str) -> list[Concept]:
@@ -86,7 +88,7 @@ def concepts(text: str) -> list[Concept]:
         if group is not None:
             key: Stems | int = group
             found.setdefault(key, Concept(label, synonym_groups()[group]))
-        elif first.stem in _generic_stems() or len(first.stem) < 2 or first.stem.isdigit():
+        elif first.stem in _grammar_stems() or len(first.stem) < 2 or first.stem.isdigit():
             continue
         else:
             key = (first.stem,)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from pipeline.matching.evidence import (
     Place,
@@ -14,25 +15,9 @@ from pipeline.matching.evidence import (
     steps_ahead,
 )
 from pipeline.matching.retrieval import Found
+from pipeline.matching.weights import Weights
 
-GEOGRAPHY = {"neighbour": 0.12, "county": 0.08, "combined_authority": 0.08, "region": 0.04, "kind": 0.02}
-
-
-@dataclass(frozen=True)
-class Weights:
-    """How much each kind of evidence counts. Shared words dominate: a council with no record
-    on the problem is never suggested for its geography alone."""
-
-    participant: float = 0.6  # taking part in a record counts less than owning it
-    ratio: float = 0.5  # each further matching record counts half the one before
-    records_counted: int = 4
-    min_similarity: float = 0.12  # weaker matches are not evidence
-    service_area: float = 0.04
-    tag: float = 0.03
-    labels_cap: float = 0.12
-    geography: dict[str, float] = field(default_factory=lambda: dict(GEOGRAPHY))
-    step_ahead: float = 0.05
-    open_to_collaborate: float = 0.04
+DORMANT_AFTER = timedelta(days=274)  # nine months without a change or a confirmation
 
 
 @dataclass(frozen=True)
@@ -44,6 +29,7 @@ class Ask:
     service_areas: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     excluded: frozenset[str] = frozenset()  # council slugs never to suggest
+    worked_with: frozenset[str] = frozenset()  # councils that have shared a record with the asker
 
 
 @dataclass(frozen=True)
@@ -65,20 +51,32 @@ class Scored:
     relation: Relation | None
     ahead: tuple[Match, int] | None
     open_to: tuple[Match, list[str]] | None
+    worked_together: bool = False
 
 
-def by_council(found: list[Found], ask: Ask, weights: Weights) -> dict[str, list[Match]]:
+def is_dormant(found: Found, now: datetime) -> bool:
+    """Not changed (or confirmed) for nine months; the index keeps times in UTC without a zone."""
+    updated = found.fields.get("updated")
+    if not isinstance(updated, datetime):
+        return False
+    return now - (updated if updated.tzinfo else updated.replace(tzinfo=UTC)) > DORMANT_AFTER
+
+
+def by_council(
+    found: list[Found], ask: Ask, weights: Weights, now: datetime | None = None
+) -> dict[str, list[Match]]:
     """Each council's matching records (owned or taken part in), strongest first."""
     grouped: dict[str, list[Match]] = defaultdict(list)
     for record in found:
         if record.similarity < weights.min_similarity:
             continue
         owner = str(record.fields.get("owner", ""))
+        fresh = weights.dormant if now and is_dormant(record, now) else 1.0
         for slug in record.values("council"):
             if slug in ask.excluded:
                 continue
             part = 1.0 if slug == owner else weights.participant
-            grouped[slug].append(Match(record, record.similarity * part, slug == owner))
+            grouped[slug].append(Match(record, record.similarity * part * fresh, slug == owner))
     for matches in grouped.values():
         matches.sort(key=lambda m: -m.weight)
     return grouped
@@ -110,17 +108,19 @@ def _score_one(
     tags = shared(ask.tags, {t for m in counted for t in m.found.values("tag")})
     labels = min(weights.labels_cap, len(areas) * weights.service_area + len(tags) * weights.tag)
     relation = geographic_relation(ask.council, place) if ask.council else None
-    geography = weights.geography.get(relation.kind, 0.0) if relation else 0.0
+    together = place.slug in ask.worked_with
+    boost = (weights.place.get(relation.kind, 0.0) if relation else 0.0) + (
+        weights.worked_together if together else 0.0
+    )
     ahead = _step_ahead(ask, counted)
     open_to = _open_to(counted, collaboration)
     total = (
-        text
+        text * (1 + boost)
         + labels
-        + geography
         + (weights.step_ahead if ahead else 0.0)
         + (weights.open_to_collaborate if open_to else 0.0)
     )
-    return Scored(place, round(total, 4), counted, areas, tags, relation, ahead, open_to)
+    return Scored(place, round(total, 4), counted, areas, tags, relation, ahead, open_to, together)
 
 
 def _step_ahead(ask: Ask, matches: list[Match]) -> tuple[Match, int] | None:
@@ -135,3 +135,25 @@ def _open_to(matches: list[Match], collaboration: dict[str, list[str]]) -> tuple
         if match.owner and offers:
             return match, offers
     return None
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Everything one answer rests on, read once: ranking it again with other weights needs
+    neither the database nor the index (this is how the weights are cross-validated)."""
+
+    ask: Ask
+    found: list[Found]  # records sharing the text's concepts, most similar first
+    places: dict[str, Place]
+    offers: dict[str, list[str]]  # how each matching project's council offers to work with others
+    now: datetime
+    records: int  # records in the registry
+
+
+def rank(evidence: Evidence, weights: Weights) -> list[Scored]:
+    """Every council with evidence, best first. A record sharing only words that many records
+    have is not evidence: nothing in it could be named as the reason."""
+    most = weights.most_share(evidence.records)
+    telling = [found for found in evidence.found if found.distinctive(most)]
+    grouped = by_council(telling, evidence.ask, weights, evidence.now)
+    return score(evidence.ask, grouped, evidence.places, evidence.offers, weights)

@@ -39,16 +39,6 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("lidar", "light detection and ranging"),
 )
 
-# Words so common in council records that sharing them says nothing about the problem.
-GENERIC_WORDS: frozenset[str] = frozenset(
-    """
-    council councils borough resident residents service services project projects local
-    authority authorities people new use using used work working help need needs make want
-    team teams improve better online digital system systems way ways time also day days week
-    weeks month months year years
-    """.split()  # noqa: SIM905  (a word list reads best as words)
-)
-
 # Everyday English words that carry no topic (beyond the few the search analyzer drops).
 ENGLISH_STOP_WORDS: frozenset[str] = frozenset(
     """

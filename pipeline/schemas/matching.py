@@ -9,7 +9,9 @@ import msgspec
 from pipeline.schemas.common import CouncilKey, CouncilRef, Input, Output, RecordRef, Tag
 from pipeline.vocab import Phase, ServiceArea
 
-ReasonKind = Literal["similar_record", "service_areas", "tags", "geography", "phase", "collaboration"]
+ReasonKind = Literal[
+    "similar_record", "service_areas", "tags", "worked_together", "geography", "phase", "collaboration"
+]
 
 
 class MatchIn(Input, kw_only=True):
@@ -50,11 +52,21 @@ class SimilarRecord(Output, kw_only=True):
     terms: list[str]
 
 
+class Collaboration(Output, kw_only=True):
+    """Several suggested councils whose strongest evidence is one record they share: one
+    group to join. Each of them is also in `suggestions`."""
+
+    record: RecordRef
+    councils: list[CouncilRef]
+    text: str
+
+
 class MatchOut(Output, kw_only=True):
     """Councils best placed to work with the asker, best first, and the records most alike."""
 
     suggestions: list[Suggestion]
     similar_records: list[SimilarRecord]
+    collaborations: list[Collaboration] = []
 
 
 class PartnersOut(MatchOut, kw_only=True):

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from pipeline.errors import NotFound
-from pipeline.matching.concepts import concepts
+from pipeline.matching.concepts import concepts, stems
 from pipeline.matching.evidence import Place
-from pipeline.matching.reasons import other_reasons, record_reasons, record_ref_of, shared_words
+from pipeline.matching.reasons import Explainer, consortia, consortium_text, other_reasons, record_ref_of
 from pipeline.matching.retrieval import Found, find_similar, weigh
-from pipeline.matching.scorer import Ask, Scored, Weights, by_council, score
+from pipeline.matching.scorer import Ask, Evidence, Scored, rank
+from pipeline.matching.weights import Weights
 from pipeline.schemas.common import CouncilRef
-from pipeline.schemas.matching import MatchIn, MatchOut, PartnersOut, SimilarRecord, Suggestion
+from pipeline.schemas.matching import Collaboration, MatchIn, MatchOut, PartnersOut, SimilarRecord, Suggestion
 from pipeline.services.context import Registry
 from pipeline.services.councils.directory import council_ref, resolve_council
+from pipeline.services.discovery.collaborators import worked_with
+from pipeline.services.records.changelog import utcnow
 from pipeline.services.records.link_rows import find_record, labels_for, record_ref
 from pipeline.storage.models import Council, Project, RecordCouncil, RecordLabel
 from pipeline.urls import Urls
@@ -34,7 +39,7 @@ def suggest_partners(registry: Registry, project_key: str, limit: int = 10) -> P
 
 
 def _suggest_partners(registry: Registry, project_key: str, limit: int) -> PartnersOut:
-    with registry.reading() as session:
+    with registry.reading() as session:  # one snapshot for the whole answer
         project = find_record(session, "project", project_key)
         if not isinstance(project, Project):
             raise NotFound(f"No project is known by '{project_key}'.")
@@ -55,11 +60,17 @@ def _suggest_partners(registry: Registry, project_key: str, limit: int) -> Partn
             service_areas=tuple(labels.get("service_area", [])),
             tags=tuple(labels.get("tag", [])),
             excluded=frozenset(on_it),
+            worked_with=_slugs(rows, worked_with(session, owner.id)),
         )
         text = "\n".join([project.title, project.summary, project.problem, project.approach])
         ref = record_ref("project", project, registry.urls)
-    result = _match(registry, text, ask, {project.id}, limit)
-    return PartnersOut(project=ref, suggestions=result.suggestions, similar_records=result.similar_records)
+        result = _match(registry, session, Asked(text, ask, {project.id}, limit))
+    return PartnersOut(
+        project=ref,
+        suggestions=result.suggestions,
+        similar_records=result.similar_records,
+        collaborations=result.collaborations,
+    )
 
 
 def suggest_for_council(registry: Registry, council_key: str, limit: int = 10) -> MatchOut:
@@ -73,7 +84,7 @@ def suggest_for_council(registry: Registry, council_key: str, limit: int = 10) -
 
 def _suggest_for_council(registry: Registry, council_key: str, limit: int) -> MatchOut:
     with registry.reading() as session:
-        places, _ = _places(registry, session)
+        places, rows = _places(registry, session)
         council = resolve_council(session, council_key, "council")
         projects = list(
             session.exec(
@@ -84,53 +95,84 @@ def _suggest_for_council(registry: Registry, council_key: str, limit: int) -> Ma
             )
         )
         labels = labels_for(session, "project", [p.id for p in projects])
-    areas = [a for p in projects for a in labels.get(p.id, {}).get("service_area", [])]
-    ask = Ask(
-        council=places.get(council.slug),
-        service_areas=tuple(dict.fromkeys(areas)),
-        excluded=frozenset({council.slug}),
-    )
-    text = "\n".join(f"{p.title}\n{p.summary}\n{p.problem}" for p in projects)
-    if not text.strip():
-        return MatchOut(suggestions=[], similar_records=[])
-    return _match(registry, text, ask, {p.id for p in projects}, limit)
+        areas = [a for p in projects for a in labels.get(p.id, {}).get("service_area", [])]
+        ask = Ask(
+            council=places.get(council.slug),
+            service_areas=tuple(dict.fromkeys(areas)),
+            excluded=frozenset({council.slug}),
+            worked_with=_slugs(rows, worked_with(session, council.id)),
+        )
+        text = "\n".join(f"{p.title}\n{p.summary}\n{p.problem}" for p in projects)
+        if not text.strip():
+            return MatchOut(suggestions=[], similar_records=[])
+        return _match(registry, session, Asked(text, ask, {p.id for p in projects}, limit))
 
 
 def match_problem(registry: Registry, data: MatchIn) -> MatchOut:
     """Councils working on a problem described in words (and optionally who is asking)."""
     with registry.reading() as session:
-        places, _ = _places(registry, session)
-        asking = resolve_council(session, data.council, "council") if data.council else None
+        return _match(registry, session, _problem(session, registry, data))
+
+
+def problem_evidence(registry: Registry, data: MatchIn) -> Evidence:
+    """What an answer to `match_problem` rests on, to rank again with other weights."""
+    with registry.reading() as session:
+        return evidence_for(registry, session, _problem(session, registry, data))
+
+
+def _problem(session: Session, registry: Registry, data: MatchIn) -> Asked:
+    places, rows = _places(registry, session)
+    asking = resolve_council(session, data.council, "council") if data.council else None
     ask = Ask(
         council=places.get(asking.slug) if asking else None,
         phase=data.phase,
         service_areas=tuple(data.service_areas),
         tags=tuple(" ".join(t.lower().split()) for t in data.tags),
         excluded=frozenset({asking.slug}) if asking else frozenset(),
+        worked_with=_slugs(rows, worked_with(session, asking.id)) if asking else frozenset(),
     )
-    return _match(registry, f"{data.title}\n{data.text}", ask, set(), data.limit)
+    return Asked(f"{data.title}\n{data.text}", ask, set(), data.limit)
 
 
-def _match(registry: Registry, text: str, ask: Ask, exclude: set[str], limit: int) -> MatchOut:
+@dataclass(frozen=True)
+class Asked:
+    """What to match: the text, who asks, records to leave out, and how many councils to give."""
+
+    text: str
+    ask: Ask
+    exclude: set[str]
+    limit: int
+
+
+def evidence_for(registry: Registry, session: Session, asked: Asked, weights: Weights = WEIGHTS) -> Evidence:
+    """The records like the text (from the index) and what else the scorer needs (from `session`)."""
     with registry.search.view() as (searcher, matcher):
-        weighted = weigh(matcher, concepts(text))
+        weighted = weigh(matcher, concepts(asked.text), weights)
         found = find_similar(
-            searcher,
-            matcher,
-            weighted,
-            exclude=exclude,
-            limit=CANDIDATE_RECORDS,
-            at_least=WEIGHTS.min_similarity,
+            searcher, matcher, weighted, weights, exclude=asked.exclude, limit=CANDIDATE_RECORDS
         )
-    grouped = by_council(found, ask, WEIGHTS)
-    with registry.reading() as session:
-        places, rows = _places(registry, session)
-        scored = score(ask, grouped, places, _offers(session, found), WEIGHTS)[:limit]
-        similar = [f for f in found if f.similarity >= WEIGHTS.min_similarity][:limit]
-        return MatchOut(
-            suggestions=[_suggestion(s, rows, registry.urls) for s in scored],
-            similar_records=[_similar(f, rows, registry.urls) for f in similar],
-        )
+        records = int(matcher.live.sum())
+    places, _ = _places(registry, session)
+    return Evidence(asked.ask, found, places, _offers(session, found), utcnow(), records)
+
+
+def _match(registry: Registry, session: Session, asked: Asked, weights: Weights = WEIGHTS) -> MatchOut:
+    evidence = evidence_for(registry, session, asked, weights)
+    _, rows = _places(registry, session)
+    scored = rank(evidence, weights)[: asked.limit]
+    similar = [f for f in evidence.found if f.similarity >= weights.min_similarity][: asked.limit]
+    explain = Explainer(stems(asked.text), evidence.records, registry.urls, weights)
+    return MatchOut(
+        suggestions=[_suggestion(s, rows, explain) for s in scored],
+        similar_records=[_similar(f, rows, explain) for f in similar],
+        collaborations=[
+            _collaboration(record, group, rows, explain.urls) for record, group in consortia(scored)
+        ],
+    )
+
+
+def _slugs(rows: dict[str, Council], ids: frozenset[str]) -> frozenset[str]:
+    return frozenset(c.slug for c in rows.values() if c.id in ids)
 
 
 Places = tuple[dict[str, Place], dict[str, Council]]
@@ -184,19 +226,29 @@ def _offers(session: Session, found: list[Found]) -> dict[str, list[str]]:
     return offers
 
 
-def _similar(found: Found, rows: dict[str, Council], urls: Urls) -> SimilarRecord:
+def _similar(found: Found, rows: dict[str, Council], explain: Explainer) -> SimilarRecord:
     owner = rows.get(str(found.fields.get("owner")))
+    urls = explain.urls
     return SimilarRecord(
         record=record_ref_of(found.fields, urls),
         council=council_ref(owner, urls) if owner else CouncilRef(slug="", name="", gss_code=None, url=""),
         similarity=round(found.similarity, 3),
-        terms=shared_words(found),
+        terms=explain.shared_terms(found),
     )
 
 
-def _suggestion(scored: Scored, rows: dict[str, Council], urls: Urls) -> Suggestion:
+def _collaboration(record: Found, group: list[Scored], rows: dict[str, Council], urls: Urls) -> Collaboration:
+    councils = [council_ref(rows[s.council.slug], urls) for s in group]
+    return Collaboration(
+        record=record_ref_of(record.fields, urls),
+        councils=councils,
+        text=consortium_text(record, [c.name for c in councils]),
+    )
+
+
+def _suggestion(scored: Scored, rows: dict[str, Council], explain: Explainer) -> Suggestion:
     return Suggestion(
-        council=council_ref(rows[scored.council.slug], urls),
+        council=council_ref(rows[scored.council.slug], explain.urls),
         score=scored.score,
-        reasons=[*record_reasons(scored.matches, urls), *other_reasons(scored)],
+        reasons=[*explain.record_reasons(scored.matches), *other_reasons(scored)],
     )
