@@ -11,7 +11,7 @@ ASSETS := web/static/vendor/.installed
 SWAGGER := web/node_modules/swagger-ui-dist
 GOVUK := web/node_modules/govuk-frontend/dist/govuk
 
-.PHONY: help install run serve db seed test test-fast test-sqlite test-postgres migration lint typecheck schemas bench bench-search screenshots clean
+.PHONY: help install run serve db seed test test-fast test-sqlite test-postgres migration lint typecheck schemas bench bench-search bench-matching screenshots clean
 
 help: ## List the commands
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -77,6 +77,9 @@ bench: install ## Load test at 100,000 records, side by side with datasette, and
 
 bench-search: install ## Search benchmark at 10,000 and 100,000 records (slow; reuses var/bench/)
 	$(BIN)/python bench/search_bench.py --records 10000 --records 100000
+
+bench-matching: install ## Partner matching on the real development set (../shared/data/matching-dev), beside TF-IDF
+	$(BIN)/python bench/matching_eval.py --dev-set $(DEV_SET)
 
 screenshots: install ## Screenshots of the main pages, desktop and phone, into var/screenshots/
 	$(BIN)/python -m tests.screenshots var/screenshots

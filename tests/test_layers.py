@@ -123,3 +123,21 @@ def test_the_rules_catch_a_wrong_import(tmp_path: Path) -> None:
     tree = ast.parse("from pipeline.api.deps import check_body\nx = '/api/v1/search'\n")
     assert [target for _, target in imports(tree) if _under(target, "pipeline.api")]
     assert [node.value for node in _code_strings(tree) if API_PREFIX in node.value] == ["/api/v1/search"]
+
+
+def test_every_layer_knows_every_record_type_and_no_other() -> None:
+    """A record type is declared once (`pipeline/record_types.py`); each layer's own table
+    of it (tables, structs, forms, addresses) must cover exactly the declared types."""
+    from pipeline.record_types import RECORD_TYPE_NAMES
+    from pipeline.services.records.catalogue import KINDS
+    from pipeline.storage.models import RECORD_TABLES
+    from pipeline.urls import RECORD_PATHS
+    from pipeline.web.record_forms import FORMS
+
+    declared = set(RECORD_TYPE_NAMES)
+    assert set(RECORD_TABLES) == declared
+    assert set(KINDS) == declared
+    assert set(FORMS) == declared
+    assert set(RECORD_PATHS) - {"council"} == declared
+    for name, kind in KINDS.items():
+        assert RECORD_TABLES[name].__tablename__ == kind.table.__tablename__, name

@@ -83,7 +83,8 @@ def weigh(matcher: Matcher, concepts: list[Concept], weights: Weights) -> list[W
 def _likely_useful(matcher: Matcher, concepts: list[Concept], live: int, weights: Weights) -> list[Concept]:
     """Concepts worth reading postings for, judged from the term dictionary's counts alone:
     reading the postings of a word in half the registry is the slow part, and it would be
-    dropped as too common anyway."""
+    dropped as too common anyway. The dictionary counts a record once per field, and deleted
+    records until their segment is merged, so the bound is against every document held."""
 
     def most_containing(concept: Concept) -> int:  # an upper bound on records with the concept
         return sum(
@@ -92,7 +93,7 @@ def _likely_useful(matcher: Matcher, concepts: list[Concept], live: int, weights
         )
 
     bounds = [(concept, most_containing(concept)) for concept in concepts]
-    limit = 2 * weights.max_document_share * live
+    limit = len(TEXT_FIELDS) * weights.max_document_share * matcher.size
     kept = [(c, n) for c, n in bounds if n > 0 and (live <= 20 or n <= limit)]
     kept.sort(key=lambda item: item[1])
     return [concept for concept, _ in kept[: 2 * MAX_CONCEPTS]]

@@ -19,7 +19,7 @@ from pipeline.services.identity.people import SignedInUser
 from pipeline.services.records.kinds import RecordKind, owner_of
 from pipeline.services.records.validation import convert_input_all
 from pipeline.web.forms import Answers, Question, read_answers, shown_value
-from pipeline.web.record_forms import QUESTIONS, RECORD_KEY_FIELDS
+from pipeline.web.record_forms import FORMS, RECORD_KEY_FIELDS
 
 
 def questions_for(registry: RegistryDep, kind: RecordKind, user: SignedInUser) -> list[Question]:
@@ -29,7 +29,7 @@ def questions_for(registry: RegistryDep, kind: RecordKind, user: SignedInUser) -
     owners = councils if user.is_admin else mine
     return [
         Question(q.name, q.label, q.widget, q.hint, q.missing, owners) if q.widget == "owner" else q
-        for q in QUESTIONS[kind.name](councils)
+        for q in FORMS[kind.name].questions(councils)
     ]
 
 
@@ -46,28 +46,11 @@ def blank_values(kind: RecordKind, questions: list[Question], user: SignedInUser
 
 def record_values(kind: RecordKind, questions: list[Question], record: Any) -> dict[str, Any]:
     """What a stored record looks like in its form: references to others by slug."""
-    answers = {**_answer_values(kind, record), kind.owner_field: owner_of(record).slug}
+    answers = {**FORMS[kind.name].links(record), kind.owner_field: owner_of(record).slug}
     return {
         q.name: answers[q.name] if q.name in answers else shown_value(q, getattr(record, q.name, None))
         for q in questions
     }
-
-
-def _answer_values(kind: RecordKind, record: Any) -> dict[str, Any]:
-    """The answers that name other records or councils, as the form's inputs take them."""
-    if kind.name == "project":
-        return {
-            "partners": [{"council": p.council.slug, "role": p.role} for p in record.partners],
-            "products": [{"product": p.record.slug, "relation": p.relation} for p in record.products],
-        }
-    if kind.name == "product":
-        return {"used_by": [{"council": c.slug} for c in record.used_by]}
-    if kind.name == "finding":
-        return {"projects": "\n".join(r.slug for r in record.projects)}
-    if kind.name == "code-link":
-        linked = {name: getattr(record, name) for name in ("project", "product")}
-        return {name: ref.slug if ref else "" for name, ref in linked.items()}
-    return {}
 
 
 def record_key(text: str) -> str:

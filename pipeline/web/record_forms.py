@@ -1,7 +1,10 @@
-"""The questions of each record type's form, in the order a practitioner answers them."""
+"""Each record type's form: its questions, in the order a practitioner answers them, and how
+a stored record's links are answered in it. `FORMS` has one entry per record type."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, get_args
 
 from pipeline.vocab import (
@@ -200,11 +203,40 @@ def code_link_questions(councils: Options) -> list[Question]:
     ]
 
 
-QUESTIONS = {
-    "project": project_questions,
-    "product": product_questions,
-    "finding": finding_questions,
-    "code-link": code_link_questions,
+def project_links(record: Any) -> dict[str, Any]:
+    return {
+        "partners": [{"council": p.council.slug, "role": p.role} for p in record.partners],
+        "products": [{"product": p.record.slug, "relation": p.relation} for p in record.products],
+    }
+
+
+def product_links(record: Any) -> dict[str, Any]:
+    return {"used_by": [{"council": c.slug} for c in record.used_by]}
+
+
+def finding_links(record: Any) -> dict[str, Any]:
+    return {"projects": "\n".join(r.slug for r in record.projects)}
+
+
+def code_link_links(record: Any) -> dict[str, Any]:
+    linked = {name: getattr(record, name) for name in ("project", "product")}
+    return {name: ref.slug if ref else "" for name, ref in linked.items()}
+
+
+@dataclass(frozen=True)
+class RecordForm:
+    """One record type's form: its questions, and how a stored record's links to other
+    records and councils are answered in it (by slug, as the inputs take them)."""
+
+    questions: Callable[[Options], list[Question]]
+    links: Callable[[Any], dict[str, Any]]
+
+
+FORMS = {
+    "project": RecordForm(project_questions, project_links),
+    "product": RecordForm(product_questions, product_links),
+    "finding": RecordForm(finding_questions, finding_links),
+    "code-link": RecordForm(code_link_questions, code_link_links),
 }
 RECORD_KEY_FIELDS = {
     ("project", "products"),
