@@ -188,7 +188,27 @@ def partner_latency(http: httpx.Client, samples: int) -> dict[str, float]:
     return percentiles(times)
 
 
-def report(label: str, records: int, result: dict[str, Any], partners: dict[str, float]) -> None:
+def match_latency(http: httpx.Client, samples: int) -> dict[str, float]:
+    """POST /api/v1/match with the labelled problems in random order, no write in between."""
+    cases = json.loads(LABELS.read_text())["cases"]
+    rng = random.Random(11)
+    times = []
+    for _ in range(samples):
+        case = rng.choice(cases)
+        body = {"text": case["text"], "council": case["council"], "limit": 10}
+        started = time.perf_counter()
+        http.post("/api/v1/match", json=body).raise_for_status()
+        times.append(time.perf_counter() - started)
+    return percentiles(times)
+
+
+def _ms(figures: dict[str, float]) -> str:
+    return f"p50 {figures['p50']:.1f} ms, p95 {figures['p95']:.1f} ms"
+
+
+def report(
+    label: str, records: int, result: dict[str, Any], partners: dict[str, float], steady: dict[str, float]
+) -> None:
     match = percentiles(result["match_latency"])
     print(f"\n## {label}: {records:,} records")
     print("| cases | n | recall@5 | recall@10 | MRR |\n| --- | ---: | ---: | ---: | ---: |")
@@ -196,7 +216,8 @@ def report(label: str, records: int, result: dict[str, Any], partners: dict[str,
         n = sum(result["cases"].values()) if name == "all" else result["cases"][name]
         print(f"| {name} | {n} | {got['recall@5']:.2f} | {got['recall@10']:.2f} | {got['mrr']:.2f} |")
     calls = len(result["match_latency"])
-    print(f"\nPOST /api/v1/match (n={calls}): p50 {match['p50']:.1f} ms, p95 {match['p95']:.1f} ms")
+    print(f"\nPOST /api/v1/match, each just after a write (n={calls}): {_ms(match)}")
+    print(f"POST /api/v1/match, no write between (n=200): {_ms(steady)}")
     p50, p95 = partners["p50"], partners["p95"]
     print(f"GET /api/v1/projects/{{id}}/partners (n=200): p50 {p50:.1f} ms, p95 {p95:.1f} ms")
     for miss in result["misses"]:
@@ -228,7 +249,8 @@ def main() -> None:
         with serving(data_dir) as (http, token):
             result = evaluate(http, token)
             partners = partner_latency(http, 200)
-        report(label, records, result, partners)
+            steady = match_latency(http, 200)
+        report(label, records, result, partners, steady)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, cast
 
 from pipeline.matching.concepts import Stems, Token, spellings, tokens
@@ -75,7 +76,7 @@ def record_text(fields: dict[str, Any]) -> str:
 def shared_phrases(words: tuple[Token, ...], asked: Stems, wanted: set[str]) -> list[tuple[Token, ...]]:
     """Runs of two or more of the record's words that the asker's text also has, in the same
     order, and that hold at least one distinctive stem; longest first where they overlap."""
-    runs_asked = {asked[i : i + n] for n in range(2, LONGEST_PHRASE + 1) for i in range(len(asked) - n + 1)}
+    runs_asked = _runs(asked)
     found: list[tuple[Token, ...]] = []
     position = 0
     while position < len(words):
@@ -89,7 +90,18 @@ def shared_phrases(words: tuple[Token, ...], asked: Stems, wanted: set[str]) -> 
     return found
 
 
-def _longest_run(words: tuple[Token, ...], start: int, runs: set[Stems]) -> tuple[Token, ...]:
+@lru_cache(maxsize=64)
+def _runs(asked: Stems) -> frozenset[Stems]:
+    """Every run of two to `LONGEST_PHRASE` stems of the asker's text (kept: one answer
+    explains many records against the same text)."""
+    return frozenset(
+        asked[i : i + n] for n in range(2, LONGEST_PHRASE + 1) for i in range(len(asked) - n + 1)
+    )
+
+
+def _longest_run(words: tuple[Token, ...], start: int, runs: frozenset[Stems]) -> tuple[Token, ...]:
+    if tuple(t.stem for t in words[start : start + 2]) not in runs:
+        return ()  # most words start no shared run: one look settles it
     for length in range(min(LONGEST_PHRASE, len(words) - start), 1, -1):
         window = words[start : start + length]
         if tuple(t.stem for t in window) in runs:

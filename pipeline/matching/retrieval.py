@@ -26,7 +26,10 @@ from pipeline.search.fields import META_ID, TEXT_FIELDS
 from pipeline.search.postings import Matcher
 
 MAX_CONCEPTS = 40
-RESCORED = 2000  # candidates whose length is read to rescore them; the rest keep their first score
+# A concept in more records than this is not read at all (reading its postings is the slow
+# part, and at 100,000 records it is in a fifth of them: it would weigh little).
+MOST_RECORDS_READ = 20_000
+RESCORED = 300  # candidates whose length is read to rescore them; the rest keep their first score
 
 
 @dataclass(frozen=True)
@@ -93,7 +96,9 @@ def _likely_useful(matcher: Matcher, concepts: list[Concept], live: int, weights
         )
 
     bounds = [(concept, most_containing(concept)) for concept in concepts]
-    limit = len(TEXT_FIELDS) * weights.max_document_share * matcher.size
+    limit = min(
+        len(TEXT_FIELDS) * weights.max_document_share * matcher.size, len(TEXT_FIELDS) * MOST_RECORDS_READ
+    )
     kept = [(c, n) for c, n in bounds if n > 0 and (live <= 20 or n <= limit)]
     kept.sort(key=lambda item: item[1])
     return [concept for concept, _ in kept[: 2 * MAX_CONCEPTS]]

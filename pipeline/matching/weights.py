@@ -36,7 +36,7 @@ class Weights:
 
     # Multipliers of a council's text evidence.
     place: dict[str, float] = field(default_factory=lambda: dict(PLACE_BOOST))
-    worked_together: float = 3.0  # the council has shared a record with the asker before
+    worked_together: float = 2.0  # the council has shared a record with the asker before
 
     # Small additions, for ties between councils with similar evidence.
     service_area: float = 0.02

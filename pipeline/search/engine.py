@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from pipeline.search.executor import RawResults, execute, matching_records
-from pipeline.search.facet_arrays import FacetArrayCache, segment_key
+from pipeline.search.facet_arrays import FacetArrayCache, FacetArrays, segment_key
 from pipeline.search.indexer import catch_up, rebuild
 from pipeline.search.postings import Matcher, PostingCache
 from pipeline.search.query import SearchPlan
@@ -100,10 +100,11 @@ class SearchEngine:
             time.sleep(0.02)
 
     @contextmanager
-    def view(self) -> Iterator[tuple[Any, Matcher]]:
-        """The current searcher and its mask matcher, for reading the index directly (matching)."""
+    def view(self) -> Iterator[tuple[Any, Matcher, FacetArrays]]:
+        """The current searcher, its mask matcher and facet arrays, for reading the index
+        directly (matching)."""
         with self.store.reading() as searcher:
-            yield searcher, self._matcher_for(searcher)
+            yield searcher, self._matcher_for(searcher), self.facets.for_searcher(searcher)
 
     def run(self, plan: SearchPlan, raw_q: str) -> RawResults:
         with self.store.reading() as searcher:

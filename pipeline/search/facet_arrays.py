@@ -73,6 +73,18 @@ class FacetArray:
             mask[self.entry_docs[np.isin(self.entry_values, ids)]] = True
         return mask
 
+    def together_with(self, value: str, live: Mask) -> list[str]:
+        """The other values of the live documents that have `value`: for the council facet
+        (owner and councils taking part), every council that has shared a record with one."""
+        if value not in self.values:
+            return []
+        wanted = self.values.index(value)
+        docs = np.zeros(len(live), dtype=bool)
+        docs[self.entry_docs[self.entry_values == wanted]] = True
+        docs &= live
+        present = np.unique(self.entry_values[docs[self.entry_docs]])
+        return [self.values[i] for i in present.tolist() if i != wanted]
+
     def count(self, docs: Mask) -> list[tuple[str, int]]:
         counts = np.bincount(self.entry_values[docs[self.entry_docs]], minlength=len(self.values))
         return [(self.values[i], int(counts[i])) for i in np.flatnonzero(counts)]

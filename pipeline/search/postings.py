@@ -84,7 +84,25 @@ class PostingCache:
         size = leaf.doc_count_all()
         if (field, term) not in leaf:
             return Postings(np.zeros(0, dtype=np.int32), size)
-        return Postings(np.fromiter(leaf.postings(field, term).all_ids(), dtype=np.int32), size)
+        return Postings(all_ids(leaf, field, term), size)
+
+
+def all_ids(leaf: Any, field: str, term: Any) -> npt.NDArray[np.int32]:
+    """Every document of the segment with the term, deleted ones included (masks are taken
+    with the live documents): a posting block at a time where the codec allows, which is
+    tens of times faster than Whoosh's one-posting-at-a-time iterator for a common word."""
+    raw = leaf._terms.matcher(field, leaf._text_to_bytes(field, term), leaf.schema[field].format)
+    if not all(hasattr(raw, name) for name in ("_read_ids", "_next_block", "_lastblock", "_ids")):
+        return np.fromiter(raw.all_ids(), dtype=np.int32)  # inlined postings: a handful of ids
+    blocks = []
+    while True:
+        if raw._ids is None:
+            raw._read_ids()
+        blocks.append(np.asarray(raw._ids, dtype=np.int32))
+        if raw._lastblock:
+            break
+        raw._next_block()
+    return np.concatenate(blocks)
 
 
 class Matcher:

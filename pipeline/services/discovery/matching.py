@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -18,14 +18,13 @@ from pipeline.schemas.common import CouncilRef
 from pipeline.schemas.matching import Collaboration, MatchIn, MatchOut, PartnersOut, SimilarRecord, Suggestion
 from pipeline.services.context import Registry
 from pipeline.services.councils.directory import council_ref, resolve_council
-from pipeline.services.discovery.collaborators import worked_with
 from pipeline.services.records.changelog import utcnow
 from pipeline.services.records.link_rows import find_record, labels_for, record_ref
 from pipeline.storage.models import Council, Project, RecordCouncil, RecordLabel
 from pipeline.urls import Urls
 
 WEIGHTS = Weights()
-CANDIDATE_RECORDS = 200
+CANDIDATE_RECORDS = 100
 COUNCIL_PROJECTS = 20
 
 
@@ -60,7 +59,6 @@ def _suggest_partners(registry: Registry, project_key: str, limit: int) -> Partn
             service_areas=tuple(labels.get("service_area", [])),
             tags=tuple(labels.get("tag", [])),
             excluded=frozenset(on_it),
-            worked_with=_slugs(rows, worked_with(session, owner.id)),
         )
         text = "\n".join([project.title, project.summary, project.problem, project.approach])
         ref = record_ref("project", project, registry.urls)
@@ -84,7 +82,7 @@ def suggest_for_council(registry: Registry, council_key: str, limit: int = 10) -
 
 def _suggest_for_council(registry: Registry, council_key: str, limit: int) -> MatchOut:
     with registry.reading() as session:
-        places, rows = _places(registry, session)
+        places, _ = _places(registry, session)
         council = resolve_council(session, council_key, "council")
         projects = list(
             session.exec(
@@ -100,7 +98,6 @@ def _suggest_for_council(registry: Registry, council_key: str, limit: int) -> Ma
             council=places.get(council.slug),
             service_areas=tuple(dict.fromkeys(areas)),
             excluded=frozenset({council.slug}),
-            worked_with=_slugs(rows, worked_with(session, council.id)),
         )
         text = "\n".join(f"{p.title}\n{p.summary}\n{p.problem}" for p in projects)
         if not text.strip():
@@ -121,7 +118,7 @@ def problem_evidence(registry: Registry, data: MatchIn) -> Evidence:
 
 
 def _problem(session: Session, registry: Registry, data: MatchIn) -> Asked:
-    places, rows = _places(registry, session)
+    places, _ = _places(registry, session)
     asking = resolve_council(session, data.council, "council") if data.council else None
     ask = Ask(
         council=places.get(asking.slug) if asking else None,
@@ -129,7 +126,6 @@ def _problem(session: Session, registry: Registry, data: MatchIn) -> Asked:
         service_areas=tuple(data.service_areas),
         tags=tuple(" ".join(t.lower().split()) for t in data.tags),
         excluded=frozenset({asking.slug}) if asking else frozenset(),
-        worked_with=_slugs(rows, worked_with(session, asking.id)) if asking else frozenset(),
     )
     return Asked(f"{data.title}\n{data.text}", ask, set(), data.limit)
 
@@ -146,14 +142,18 @@ class Asked:
 
 def evidence_for(registry: Registry, session: Session, asked: Asked, weights: Weights = WEIGHTS) -> Evidence:
     """The records like the text (from the index) and what else the scorer needs (from `session`)."""
-    with registry.search.view() as (searcher, matcher):
+    ask = asked.ask
+    with registry.search.view() as (searcher, matcher, facets):
         weighted = weigh(matcher, concepts(asked.text), weights)
         found = find_similar(
             searcher, matcher, weighted, weights, exclude=asked.exclude, limit=CANDIDATE_RECORDS
         )
         records = int(matcher.live.sum())
+        if ask.council is not None:  # councils that have owned or taken part in a record with it
+            together = facets.facets["council"].together_with(ask.council.slug, matcher.live)
+            ask = replace(ask, worked_with=frozenset(together))
     places, _ = _places(registry, session)
-    return Evidence(asked.ask, found, places, _offers(session, found), utcnow(), records)
+    return Evidence(ask, found, places, _offers(session, found), utcnow(), records)
 
 
 def _match(registry: Registry, session: Session, asked: Asked, weights: Weights = WEIGHTS) -> MatchOut:
@@ -169,10 +169,6 @@ def _match(registry: Registry, session: Session, asked: Asked, weights: Weights 
             _collaboration(record, group, rows, explain.urls) for record, group in consortia(scored)
         ],
     )
-
-
-def _slugs(rows: dict[str, Council], ids: frozenset[str]) -> frozenset[str]:
-    return frozenset(c.slug for c in rows.values() if c.id in ids)
 
 
 Places = tuple[dict[str, Place], dict[str, Council]]
