@@ -129,14 +129,45 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     smtp_host: Annotated[
         str,
         _doc(
-            "Mail server for sign-in emails. Empty means development mode: emails are written"
-            " to the test mailbox (mailbox.jsonl in the data folder) instead."
+            "Mail server for every email the service sends. Empty means development mode: emails"
+            " are written to the test mailbox (mailbox.jsonl in the data folder) instead."
         ),
     ] = ""
     smtp_port: Annotated[int, msgspec.Meta(ge=1, le=65535), _doc("Mail server port.")] = 587
     smtp_username: Annotated[str, _doc("Mail server user name; empty for none.")] = ""
     smtp_password: Annotated[str, _doc("Mail server password; empty for none.")] = ""
     smtp_starttls: Annotated[bool, _doc("Upgrade the mail connection with STARTTLS.")] = True
+    smtp_tls: Annotated[
+        bool, _doc("Connect with TLS from the start (SMTPS, usually port 465) instead of STARTTLS.")
+    ] = False
+    mail_attempts: Annotated[
+        int,
+        msgspec.Meta(ge=1, le=30),
+        _doc(
+            "Delivery attempts of one email before it is set aside as dead; each waits twice as"
+            " long as the one before (1 minute, 2, 4... at most 6 hours)."
+        ),
+    ] = 10
+    mail_claim_seconds: Annotated[
+        int,
+        msgspec.Meta(ge=0, le=3600),
+        _doc(
+            "How long an email being delivered is left to its mailer; past it (the mailer was"
+            " stopped mid-delivery) another delivers it again, with the same Message-ID."
+        ),
+    ] = 120
+    mail_poll_seconds: Annotated[
+        float, msgspec.Meta(ge=0.05, le=60), _doc("How often the mailer looks for email to send.")
+    ] = 2.0
+    messages_per_person_per_day: Annotated[
+        int, msgspec.Meta(ge=1, le=10_000), _doc("Most messages one person or token may send in a day.")
+    ] = 20
+    messages_per_council_per_day: Annotated[
+        int, msgspec.Meta(ge=1, le=100_000), _doc("Most messages one council's people may send in a day.")
+    ] = 100
+    messages_per_record_per_day: Annotated[
+        int, msgspec.Meta(ge=1, le=10_000), _doc("Most messages about one record in a day.")
+    ] = 10
     mail_from: Annotated[str, _doc("The From address of emails the service sends.")] = (
         "Pipeline <pipeline@localhost>"
     )

@@ -219,3 +219,19 @@ def test_publiccode_import_through_the_command(
     failed = run(cli_env, "import", "--publiccode", str(broken), "--council", "hackney")
     assert failed.returncode == 1
     assert f"{broken}:6: developmentStatus:" in failed.stderr
+
+
+def test_contacts_and_the_outbox_from_the_command_line(
+    cli_env: dict[str, str], councils: dict[str, str]
+) -> None:
+    added = run(cli_env, "contacts", "add", "--council", "E09000012", "Sam@Hackney.gov.uk")
+    assert added.returncode == 0, added.stderr
+    assert "Added a contact of Hackney" in added.stdout
+    assert run(cli_env, "contacts", "list", "--council", "hackney").stdout == "sam@hackney.gov.uk\n"
+    refused = run(cli_env, "contacts", "add", "--council", "hackney", "sam@camden.gov.uk")
+    assert refused.returncode == 1
+    assert "domains" in refused.stderr
+    assert run(cli_env, "contacts", "remove", "--council", "hackney", "sam@hackney.gov.uk").returncode == 0
+    assert run(cli_env, "contacts", "list", "--council", "hackney").stdout == ""
+    assert run(cli_env, "mail", "send").stdout == "Sent 0; 0 to try again later; 0 set aside as dead.\n"
+    assert "pending: 0" in run(cli_env, "mail", "status").stdout

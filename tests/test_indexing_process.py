@@ -13,8 +13,8 @@ from pathlib import Path
 import msgspec
 from sqlalchemy import Engine
 
+from pipeline.companions import indexing_process
 from pipeline.config import Settings
-from pipeline.indexing import IndexingProcess
 from pipeline.services.context import Registry
 from pipeline.services.discovery.search import SearchRequest, search_records
 from pipeline.services.identity.actors import SYSTEM
@@ -65,7 +65,7 @@ def test_writes_wait_for_the_indexing_process_which_is_restarted_if_it_stops(
 ) -> None:
     server = _reader(settings, engine)
     assert server.search.catch_up() == 0  # a server that only reads never applies changes
-    with IndexingProcess(_env(settings)) as indexer:
+    with indexing_process(_env(settings)) as indexer:
         _create(server, "Parking permits online")  # waits until the indexing process applied it
         assert _found(server, "parking permits") == 1
         first = indexer.pid

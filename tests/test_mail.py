@@ -11,7 +11,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from pipeline.config import load_settings
-from pipeline.services.mail import Email, MailboxMailer, SmtpMailer, make_mailer
+from pipeline.services.mail.transports import Email, MailboxMailer, SmtpMailer, make_mailer
 from tests.live import free_port
 
 

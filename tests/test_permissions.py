@@ -179,3 +179,40 @@ def test_bad_token_is_refused_even_on_reads(client: TestClient[Any], councils: d
     assert response.headers["www-authenticate"].startswith("Bearer")
     malformed = client.get("/api/v1/projects", headers={"Authorization": "Basic abc"})
     assert malformed.status_code == 401
+
+
+MESSAGE_CALLERS = {
+    # Messaging is the other way round: other councils may, the record's own council may not.
+    "no token": (None, 401),
+    "revoked token": ("revoked", 401),
+    "expired token": ("expired", 401),
+    "other council": ("camden", 202),
+    "own council": ("hackney", 403),
+    "admin (no council)": ("admin", 403),
+}
+
+
+@pytest.mark.parametrize("path", ["projects", "products", "findings"])
+@pytest.mark.parametrize("caller", MESSAGE_CALLERS)
+def test_messages_permission_matrix(
+    client: TestClient[Any],
+    registry: Registry,
+    tokens: dict[str, str],
+    existing: dict[str, dict[str, Any]],
+    path: str,
+    caller: str,
+) -> None:
+    from pipeline.services.identity.actors import SYSTEM
+    from pipeline.services.mail.contacts import add_contact
+    from pipeline.services.mail.outbox import counts
+
+    add_contact(registry, SYSTEM, "hackney", "sam@hackney.gov.uk")
+    name, status = MESSAGE_CALLERS[caller]
+    before = change_count(registry)
+    body = {"subject": "Hello", "body": "Can we talk?", "reply_to": "jo@camden.gov.uk"}
+    answer = client.post(
+        f"/api/v1/{path}/{existing[path]['id']}/messages", json=body, headers=headers_for(tokens, name)
+    )
+    assert answer.status_code == status, answer.text
+    queued = counts(registry)["pending"]
+    assert (queued, change_count(registry) - before) == ((1, 1) if status == 202 else (0, 0))

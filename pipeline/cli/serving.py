@@ -9,8 +9,8 @@ from typing import Any
 import click
 
 from pipeline.cli.base import Context, fail, main
+from pipeline.companions import indexing_process, mailer_process
 from pipeline.config import load_settings
-from pipeline.indexing import IndexingProcess
 
 
 @main.command()
@@ -31,8 +31,9 @@ def serve(obj: Context, host: str | None, port: int | None, workers: int | None)
     final = load_settings(None, **{name: value for name, value in given.items() if value is not None})
     click.echo(f"Pipeline is serving on http://{final.host}:{final.port} (Ctrl+C to stop)")
     # One process applies the change log to the search index; the workers (pipeline.workers)
-    # only read it. Nothing is written back into this process's environment.
-    with IndexingProcess(os.environ):
+    # only read it. Another delivers the outbox. Nothing is written back into this process's
+    # environment.
+    with indexing_process(os.environ), mailer_process(os.environ):
         uvicorn.run(
             "pipeline.workers:app",
             host=final.host,
@@ -54,7 +55,7 @@ def index_command(obj: Context, follow: bool, server_pid: int | None) -> None:
     import signal
     import time
 
-    from pipeline.indexing import parent_alive
+    from pipeline.companions import parent_alive
 
     search = obj.registry.search
     search.applies = True  # this command is the indexing process, whatever the servers do

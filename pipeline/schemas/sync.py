@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pipeline.schemas.common import Output
 
-EntityType = Literal["council", "project", "product", "finding", "code-link"]
+EntityType = Literal["council", "project", "product", "finding", "code-link", "message"]
 Operation = Literal["create", "update", "delete"]
 
 

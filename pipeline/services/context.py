@@ -15,7 +15,7 @@ from pipeline.config import Settings
 from pipeline.errors import ServiceBusy
 from pipeline.search.engine import SearchEngine
 from pipeline.services.discovery.answer_cache import Answers
-from pipeline.services.mail import Mailer, make_mailer
+from pipeline.services.mail.transports import Mailer, make_mailer
 from pipeline.storage.engine import WriteLockTimeout, make_engine, read_session, write_session
 from pipeline.urls import Urls
 

@@ -21,6 +21,8 @@ FLASH_MESSAGES = {
     "confirmed": "Thank you. The project is confirmed as still active.",
     "signed-in": "You are signed in.",
     "signed-out": "You have signed out.",
+    "contact-on": "You will receive messages for your council.",
+    "contact-off": "You will no longer receive messages for your council.",
 }
 
 

@@ -14,7 +14,17 @@ from pipeline.config import Settings
 from pipeline.dependencies import provide_registry
 from pipeline.web.sessions import load_user
 from pipeline.web.templating import make_environment
-from pipeline.web.views import councils, editing, home, records, search, sign_in, similar
+from pipeline.web.views import (
+    contact,
+    councils,
+    editing,
+    home,
+    records,
+    search,
+    sign_in,
+    similar,
+    your_council,
+)
 from pipeline.web.views.errors import PAGE_EXCEPTION_HANDLERS
 
 CSRF_COOKIE = "pipeline_csrf"
@@ -34,6 +44,9 @@ def pages_router() -> Router:
         sign_in.sign_out,
         *editing.editing_routers(),
         *records.record_routers(),
+        *contact.HANDLERS,
+        your_council.your_council_page,
+        your_council.change_contact,
     ]
     return Router(
         path="/",

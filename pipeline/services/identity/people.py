@@ -21,7 +21,7 @@ from pipeline.config import Settings
 from pipeline.errors import Invalid, TooManyRequests, Unauthenticated
 from pipeline.services.context import Registry
 from pipeline.services.identity.actors import Actor, require_admin
-from pipeline.services.mail import Email
+from pipeline.services.mail.transports import Email
 from pipeline.services.records.changelog import utcnow
 from pipeline.storage.models import Council, SignInLink, UserAccount, WebSession
 

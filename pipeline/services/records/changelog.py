@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, and_, col, or_, select
 
 from pipeline.services.identity.actors import Actor
 from pipeline.storage.changes import storable_seq
+from pipeline.storage.mail import SentMessage
 from pipeline.storage.models import Change
 
 # Bookkeeping fields that change on every write; a diff of them says nothing.
@@ -70,10 +71,19 @@ def append_change(
 def changes_for(
     session: Session, entity_type: str, entity_id: str, after_seq: int, limit: int
 ) -> list[Change]:
-    """A record's changes in order, after a sequence number."""
+    """A record's changes in order, after a sequence number, with the messages sent about it
+    (that one was sent, from which council: never its text)."""
+    messages = select(SentMessage.id).where(
+        SentMessage.record_type == entity_type, SentMessage.record_id == entity_id
+    )
     query = (
         select(Change)
-        .where(Change.entity_type == entity_type, Change.entity_id == entity_id)
+        .where(
+            or_(
+                and_(col(Change.entity_type) == entity_type, col(Change.entity_id) == entity_id),
+                and_(col(Change.entity_type) == "message", col(Change.entity_id).in_(messages)),
+            )
+        )
         .where(col(Change.seq) > storable_seq(after_seq))
         .order_by(col(Change.seq))
         .limit(limit)

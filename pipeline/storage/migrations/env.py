@@ -5,7 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-import pipeline.storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+import pipeline.storage.mail
+import pipeline.storage.models  # noqa: F401
 
 engine = context.config.attributes["engine"]
 

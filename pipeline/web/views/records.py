@@ -15,6 +15,7 @@ from pipeline.schemas.common import Output
 from pipeline.services.councils.profile import council_names
 from pipeline.services.discovery.matching import suggest_partners
 from pipeline.services.identity.people import SignedInUser
+from pipeline.services.mail.messages import MESSAGE_TYPES
 from pipeline.services.records.catalogue import KINDS
 from pipeline.services.records.changelog import utcnow
 from pipeline.services.records.engine import get_record
@@ -60,6 +61,8 @@ def record_page(
         can_edit=may_edit(user, record),
         dormant=is_dormant(getattr(record, "last_confirmed_at", None)),
         partners=suggest_partners(registry, record.id, SUGGESTIONS_SHOWN) if kind.name == "project" else None,
+        contactable=kind.name in MESSAGE_TYPES,
+        noun=RECORD_TYPES[kind.name].in_a_sentence,
         alternates=[Alternate("application/json", record.url, "This record as JSON")],
     )
 

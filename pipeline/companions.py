@@ -1,8 +1,10 @@
-"""The indexing process `pipeline serve` runs beside its workers, restarted if it stops.
+"""The processes `pipeline serve` runs beside its workers, each restarted if it stops.
 
-Applying the change log to the search index (a Whoosh commit, sometimes a merge of segments)
-is CPU work. Inside a worker it competes with requests for that process's interpreter lock;
-in its own process the operating system shares the cores fairly, and the workers only read.
+- The indexing process applies the change log to the search index (a Whoosh commit,
+  sometimes a merge of segments). That is CPU work: inside a worker it would compete with
+  requests for that process's interpreter lock; in its own process the operating system shares
+  the cores fairly, and the workers only read.
+- The mailer delivers the outbox, so no request waits on a mail server.
 """
 
 from __future__ import annotations
@@ -20,22 +22,32 @@ RESTART_DELAY_SECONDS = 1.0
 STOP_TIMEOUT_SECONDS = 10.0
 
 
-def indexer_command() -> list[str]:
+def companion_command(*command: str) -> list[str]:
     """Quiet, and ending by itself if this process ends without stopping it (killed)."""
-    return [sys.executable, "-m", "pipeline.cli", "index", "--follow", "--server-pid", str(os.getpid())]
+    return [sys.executable, "-m", "pipeline.cli", *command, "--follow", "--server-pid", str(os.getpid())]
 
 
-class IndexingProcess:
-    """Runs `pipeline index --follow` until stopped; if it exits meanwhile, starts it again."""
+def indexer_command() -> list[str]:
+    return companion_command("index")
 
-    def __init__(self, env: Mapping[str, str]) -> None:
+
+def mailer_command() -> list[str]:
+    return companion_command("mail", "send")
+
+
+class CompanionProcess:
+    """Runs `command` until stopped; if it exits meanwhile, starts it again."""
+
+    def __init__(self, name: str, command: list[str], env: Mapping[str, str]) -> None:
+        self.name = name
+        self._command = command
         self._env = dict(env)
         self._stopping = threading.Event()
         self._process: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()
-        self._watcher = threading.Thread(target=self._keep_running, name="indexing-process", daemon=True)
+        self._watcher = threading.Thread(target=self._keep_running, name=name, daemon=True)
 
-    def __enter__(self) -> IndexingProcess:
+    def __enter__(self) -> CompanionProcess:
         self._start()
         self._watcher.start()
         return self
@@ -52,7 +64,7 @@ class IndexingProcess:
     def _start(self) -> None:
         with self._lock:
             if not self._stopping.is_set():
-                self._process = subprocess.Popen(indexer_command(), env=self._env)  # noqa: S603 (a fixed command)
+                self._process = subprocess.Popen(self._command, env=self._env)  # noqa: S603 (a fixed command)
 
     def _keep_running(self) -> None:
         while not self._stopping.is_set():
@@ -60,7 +72,7 @@ class IndexingProcess:
             status = process.wait() if process else None
             if self._stopping.wait(RESTART_DELAY_SECONDS):
                 return
-            log.warning("the indexing process stopped (status %s); starting it again", status)
+            log.warning("the %s stopped (status %s); starting it again", self.name, status)
             self._start()
 
     def stop(self) -> None:
@@ -80,3 +92,11 @@ class IndexingProcess:
 def parent_alive(parent: int) -> bool:
     """Whether `parent` is still this process's parent (if it has gone, this one was orphaned)."""
     return os.getppid() == parent
+
+
+def indexing_process(env: Mapping[str, str]) -> CompanionProcess:
+    return CompanionProcess("indexing process", indexer_command(), env)
+
+
+def mailer_process(env: Mapping[str, str]) -> CompanionProcess:
+    return CompanionProcess("mailer", mailer_command(), env)

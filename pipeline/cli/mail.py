@@ -1,0 +1,47 @@
+"""The outbox from the command line: `pipeline mail send [--follow]` and `pipeline mail status`."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import time
+
+import click
+
+from pipeline.cli.base import Context, main
+
+
+@main.group()
+def mail() -> None:
+    """Email the service sends (contact messages, interest, reminders)."""
+
+
+@mail.command("send")
+@click.option("--follow", is_flag=True, help="Keep sending as new email is queued, until stopped (Ctrl+C).")
+@click.option("--server-pid", type=int, hidden=True, help="Quiet; stop when this parent process has gone.")
+@click.pass_obj
+def mail_send(obj: Context, follow: bool, server_pid: int | None) -> None:
+    """Deliver the email that is due, over SMTP (or to the test mailbox without a mail server)."""
+    from pipeline.companions import parent_alive
+    from pipeline.services.mail.outbox import deliver_due
+    from pipeline.services.records.changelog import utcnow
+
+    registry = obj.registry
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    while server_pid is None or parent_alive(server_pid):
+        done = deliver_due(registry, registry.mailer, utcnow())
+        if server_pid is None and (done.sent or done.failed or done.dead or not follow):
+            click.echo(f"Sent {done.sent}; {done.failed} to try again later; {done.dead} set aside as dead.")
+        if not follow:
+            return
+        time.sleep(obj.settings.mail_poll_seconds)
+
+
+@mail.command("status")
+@click.pass_obj
+def mail_status(obj: Context) -> None:
+    """How many emails are waiting, being sent, sent, or dead."""
+    from pipeline.services.mail.outbox import counts
+
+    for state, count in counts(obj.registry).items():
+        click.echo(f"{state}: {count}")

@@ -1,0 +1,138 @@
+"""Contacts: the people who agree to receive messages for their council and its records.
+
+An address is a contact's only if it is at one of the council's email domains. Addresses are
+read here to send mail and shown only to administrators at the command line and to a person
+about themselves: never on a page about a council or record, in the API, a feed or an export.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from pipeline.errors import Forbidden, Invalid
+from pipeline.services.context import Registry
+from pipeline.services.councils.directory import resolve_council
+from pipeline.services.identity.actors import Actor, require_admin, require_writer
+from pipeline.services.identity.people import normalise_email
+from pipeline.services.records.changelog import utcnow
+from pipeline.storage.mail import CouncilContact, RecordContact
+from pipeline.storage.models import Council, UserAccount
+
+
+@dataclass(frozen=True)
+class ContactChange:
+    council_name: str
+    changed: bool  # False if it was already so
+
+
+def at_council_domain(email: str, council: Council) -> bool:
+    domain = email.rpartition("@")[2]
+    return any(domain == d or domain.endswith("." + d) for d in council.email_domains)
+
+
+def add_contact(registry: Registry, actor: Actor, council_key: str, email_text: str) -> ContactChange:
+    """Make `email` a contact of the council: an administrator, or the person themselves."""
+    email = normalise_email(email_text)
+    with registry.writing() as session:
+        council = resolve_council(session, council_key, "council")
+        _may_change(session, actor, council, email)
+        if not at_council_domain(email, council):
+            domains = ", ".join(council.email_domains) or "none recorded"
+            raise Invalid.one(
+                "email", f"A contact of {council.short_name} needs an address at its domains ({domains})."
+            )
+        if _contact(session, council.id, email) is not None:
+            return ContactChange(council.short_name, changed=False)
+        session.add(
+            CouncilContact(
+                id=str(uuid.uuid4()),
+                council_id=council.id,
+                email=email,
+                added_by=actor.id or "",
+                created_at=utcnow(),
+            )
+        )
+        return ContactChange(council.short_name, changed=True)
+
+
+def remove_contact(registry: Registry, actor: Actor, council_key: str, email_text: str) -> ContactChange:
+    email = normalise_email(email_text)
+    with registry.writing() as session:
+        council = resolve_council(session, council_key, "council")
+        _may_change(session, actor, council, email)
+        found = _contact(session, council.id, email)
+        if found is None:
+            return ContactChange(council.short_name, changed=False)
+        for named in session.exec(select(RecordContact).where(RecordContact.contact_id == found.id)):
+            session.delete(named)
+        session.delete(found)
+        return ContactChange(council.short_name, changed=True)
+
+
+def list_contacts(registry: Registry, actor: Actor, council_key: str) -> list[str]:
+    """A council's contact addresses: for administrators only (at the command line)."""
+    require_admin(actor)
+    with registry.reading() as session:
+        council = resolve_council(session, council_key, "council")
+        return sorted(c.email for c in _contacts_of(session, council.id))
+
+
+def is_contact(registry: Registry, council_id: str, email: str) -> bool:
+    with registry.reading() as session:
+        return _contact(session, council_id, email) is not None
+
+
+def recipients(session: Session, council_id: str, record_type: str, record_id: str) -> list[str]:
+    """Who gets a message about a record: its named contact, or else all its council's contacts."""
+    named = session.exec(
+        select(CouncilContact)
+        .join(RecordContact, col(RecordContact.contact_id) == col(CouncilContact.id))
+        .where(RecordContact.record_type == record_type, RecordContact.record_id == record_id)
+    ).first()
+    if named is not None:
+        return [named.email]
+    return sorted(c.email for c in _contacts_of(session, council_id))
+
+
+def name_record_contact(
+    session: Session, council_id: str, record_type: str, record_id: str, email: str
+) -> None:
+    """Make the council's contact `email` the contact of one of its records."""
+    contact = _contact(session, council_id, email)
+    if contact is None:
+        raise Invalid.one("contact", "Only a contact of the record's council can be its contact.")
+    existing = session.get(RecordContact, (record_type, record_id))
+    if existing is None:
+        session.add(RecordContact(record_type=record_type, record_id=record_id, contact_id=contact.id))
+    else:
+        existing.contact_id = contact.id
+        session.add(existing)
+
+
+def _may_change(session: Session, actor: Actor, council: Council, email: str) -> None:
+    """Administrators manage anyone; a person manages only their own address."""
+    require_writer(actor)
+    if actor.is_admin:
+        return
+    if actor.kind != "user" or actor.council_id != council.id or _email_of(session, actor) != email:
+        raise Forbidden(
+            f"Only the person themselves or an administrator may change {council.short_name}'s contacts."
+        )
+
+
+def _email_of(session: Session, actor: Actor) -> str | None:
+    user = session.get(UserAccount, actor.id) if actor.id else None
+    return user.email if user else None
+
+
+def _contact(session: Session, council_id: str, email: str) -> CouncilContact | None:
+    return session.exec(
+        select(CouncilContact).where(CouncilContact.council_id == council_id, CouncilContact.email == email)
+    ).first()
+
+
+def _contacts_of(session: Session, council_id: str) -> list[CouncilContact]:
+    return list(session.exec(select(CouncilContact).where(CouncilContact.council_id == council_id)))
