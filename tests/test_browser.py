@@ -173,6 +173,17 @@ def _page_types(server: LiveServer) -> dict[str, str]:
     }
 
 
+def _not_camden_project(server: LiveServer) -> str:
+    """A project another council leads: a Camden member sees its contact and interest forms."""
+    import httpx
+
+    for item in httpx.get(f"{server.url}/api/v1/projects?limit=20").json()["items"]:
+        project = httpx.get(f"{server.url}/api/v1/projects/{item['id']}").json()
+        if project["lead_council"]["slug"] != "camden":
+            return f"/projects/{project['slug']}"
+    raise AssertionError("the demo data has no project led by a council other than Camden")
+
+
 def _axe(page: Page) -> list[dict[str, Any]]:
     page.add_script_tag(path=str(AXE))
     result: dict[str, Any] = page.evaluate(
@@ -193,9 +204,13 @@ def test_axe_finds_no_wcag_22_aa_violations_signed_out_and_in(browser: Browser, 
             tab.page.goto(path)
             found[f"signed out: {name}"] = _axe(tab.page)
         tab.sign_in("axe.tester@camden.gov.uk")
+        others = _not_camden_project(server)
         addresses |= {
             "new project form": "/projects/new",
             "edit product form": f"{addresses['product']}/edit",
+            "another council's project (contact, interest)": others,
+            "contact the team form": f"{others}/contact",
+            "your council": "/your-council",
         }
         for name, path in addresses.items():
             tab.page.goto(path)
@@ -208,7 +223,7 @@ def test_axe_finds_no_wcag_22_aa_violations_signed_out_and_in(browser: Browser, 
         tab.close()
     violations = {name: v for name, v in found.items() if v}
     assert violations == {}
-    assert len(found) == 2 * len(_page_types(server)) + 3
+    assert len(found) == 2 * len(_page_types(server)) + 6
 
 
 def test_a_phone_sized_screen_has_no_horizontal_scrolling(browser: Browser, server: LiveServer) -> None:

@@ -12,10 +12,10 @@ import msgspec
 import pytest
 from litestar.testing import TestClient
 
+from pipeline.services.collaboration.contacts import add_contact, list_contacts, remove_contact
 from pipeline.services.context import Registry
 from pipeline.services.identity.actors import SYSTEM
 from pipeline.services.identity.people import make_admin
-from pipeline.services.mail.contacts import add_contact, list_contacts, remove_contact
 from pipeline.services.mail.outbox import deliver_due
 from pipeline.services.mail.transports import MailboxMailer
 from pipeline.services.records.changelog import utcnow

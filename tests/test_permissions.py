@@ -202,8 +202,8 @@ def test_messages_permission_matrix(
     path: str,
     caller: str,
 ) -> None:
+    from pipeline.services.collaboration.contacts import add_contact
     from pipeline.services.identity.actors import SYSTEM
-    from pipeline.services.mail.contacts import add_contact
     from pipeline.services.mail.outbox import counts
 
     add_contact(registry, SYSTEM, "hackney", "sam@hackney.gov.uk")

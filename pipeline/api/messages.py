@@ -9,7 +9,7 @@ from pipeline.api.problems import problems
 from pipeline.api.records import Key
 from pipeline.dependencies import ActorDep, RegistryDep
 from pipeline.schemas.messages import MessageAccepted, MessageIn
-from pipeline.services.mail.messages import send_message
+from pipeline.services.collaboration.messages import send_message
 
 DESCRIPTION = (
     "Sends a plain-text message to the record's contact, or else to its council's contacts, by"

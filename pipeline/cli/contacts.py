@@ -22,7 +22,7 @@ def contacts() -> None:
 @reports_errors
 def contacts_add(obj: Context, council: str, email: str) -> None:
     """Make EMAIL a contact of the council (it must be at one of the council's domains)."""
-    from pipeline.services.mail.contacts import add_contact
+    from pipeline.services.collaboration.contacts import add_contact
 
     done = add_contact(obj.registry, SYSTEM, council, email)
     click.echo(f"{'Added' if done.changed else 'Already'} a contact of {done.council_name}.")
@@ -35,7 +35,7 @@ def contacts_add(obj: Context, council: str, email: str) -> None:
 @reports_errors
 def contacts_remove(obj: Context, council: str, email: str) -> None:
     """Stop sending EMAIL messages for the council."""
-    from pipeline.services.mail.contacts import remove_contact
+    from pipeline.services.collaboration.contacts import remove_contact
 
     done = remove_contact(obj.registry, SYSTEM, council, email)
     click.echo(f"{'Removed' if done.changed else 'Not'} a contact of {done.council_name}.")
@@ -47,7 +47,7 @@ def contacts_remove(obj: Context, council: str, email: str) -> None:
 @reports_errors
 def contacts_list(obj: Context, council: str) -> None:
     """The council's contact addresses, one a line."""
-    from pipeline.services.mail.contacts import list_contacts
+    from pipeline.services.collaboration.contacts import list_contacts
 
     for email in list_contacts(obj.registry, SYSTEM, council):
         click.echo(email)

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pipeline.schemas.common import Output
 
-EntityType = Literal["council", "project", "product", "finding", "code-link", "message"]
+EntityType = Literal["council", "project", "product", "finding", "code-link", "message", "interest"]
 Operation = Literal["create", "update", "delete"]
 
 

@@ -19,6 +19,7 @@ from pipeline.web.views import (
     councils,
     editing,
     home,
+    interest,
     records,
     search,
     sign_in,
@@ -46,6 +47,8 @@ def pages_router() -> Router:
         *records.record_routers(),
         *contact.HANDLERS,
         your_council.your_council_page,
+        interest.interest_from_form,
+        interest.withdraw_from_form,
         your_council.change_contact,
     ]
     return Router(

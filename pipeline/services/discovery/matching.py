@@ -16,6 +16,7 @@ from pipeline.matching.scorer import Ask, Evidence, Scored, rank
 from pipeline.matching.weights import Weights
 from pipeline.schemas.common import CouncilRef
 from pipeline.schemas.matching import Collaboration, MatchIn, MatchOut, PartnersOut, SimilarRecord, Suggestion
+from pipeline.services.collaboration.interest import interested_councils
 from pipeline.services.context import Registry
 from pipeline.services.councils.directory import council_ref, resolve_council
 from pipeline.services.records.changelog import utcnow
@@ -149,10 +150,11 @@ def evidence_for(registry: Registry, session: Session, asked: Asked, weights: We
             searcher, matcher, weighted, weights, exclude=asked.exclude, limit=CANDIDATE_RECORDS
         )
         records = int(matcher.live.sum())
-        if ask.council is not None:  # councils that have owned or taken part in a record with it
-            together = facets.facets["council"].together_with(ask.council.slug, matcher.live)
-            ask = replace(ask, worked_with=frozenset(together))
-    places, _ = _places(registry, session)
+        slug = ask.council.slug if ask.council else None
+        together = facets.facets["council"].together_with(slug, matcher.live) if slug else []
+    places, rows = _places(registry, session)
+    if slug:  # councils that shared a record with the asker, or declared interest either way
+        ask = replace(ask, worked_with=frozenset(together) | _interest_slugs(session, rows, slug))
     return Evidence(ask, found, places, _offers(session, found), utcnow(), records)
 
 
@@ -206,6 +208,12 @@ def _load_places(session: Session) -> Places:
         for slug, c in rows.items()
     }
     return places, rows
+
+
+def _interest_slugs(session: Session, rows: dict[str, Council], slug: str) -> frozenset[str]:
+    asker = rows.get(slug)
+    ids = interested_councils(session, asker.id) if asker else set()
+    return frozenset(c.slug for c in rows.values() if c.id in ids)
 
 
 def _offers(session: Session, found: list[Found]) -> dict[str, list[str]]:

@@ -1,2 +1,1 @@
-"""Mail: the transports that deliver it, the outbox that holds it until they have, and the
-contacts it goes to."""
+"""Mail: the outbox that holds it until it is delivered, and the transports that deliver it."""

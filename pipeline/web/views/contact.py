@@ -14,7 +14,7 @@ from pipeline.dependencies import RegistryDep
 from pipeline.errors import Conflict, Forbidden, Invalid, TooManyRequests
 from pipeline.record_types import RECORD_TYPES
 from pipeline.schemas.messages import MessageIn
-from pipeline.services.mail.messages import send_message
+from pipeline.services.collaboration.messages import send_message
 from pipeline.services.records.catalogue import KINDS
 from pipeline.services.records.engine import get_record
 from pipeline.services.records.kinds import owner_of

@@ -12,16 +12,19 @@ from litestar.response import Template
 from pipeline.dependencies import RegistryDep
 from pipeline.record_types import RECORD_TYPES
 from pipeline.schemas.common import Output
+from pipeline.services.collaboration.interest import list_interest
+from pipeline.services.collaboration.messages import MESSAGE_TYPES
 from pipeline.services.councils.profile import council_names
 from pipeline.services.discovery.matching import suggest_partners
 from pipeline.services.identity.people import SignedInUser
-from pipeline.services.mail.messages import MESSAGE_TYPES
 from pipeline.services.records.catalogue import KINDS
 from pipeline.services.records.changelog import utcnow
 from pipeline.services.records.engine import get_record
 from pipeline.services.records.history import record_history
 from pipeline.services.records.kinds import RecordKind, owner_of
 from pipeline.urls import RECORD_PATHS
+from pipeline.vocab import CollaborationOffer
+from pipeline.web.record_forms import options_of
 from pipeline.web.rendering import Alternate, page
 
 DORMANT_AFTER = timedelta(days=183)
@@ -42,7 +45,13 @@ def may_edit(user: SignedInUser | None, record: Output) -> bool:
 
 
 def record_page(
-    request: Request[Any, Any, Any], registry: RegistryDep, kind: RecordKind, slug: str
+    request: Request[Any, Any, Any],
+    registry: RegistryDep,
+    kind: RecordKind,
+    slug: str,
+    *,
+    status: int = 200,
+    errors: list[dict[str, str]] | None = None,
 ) -> Template:
     record: Any = get_record(registry, kind, slug)
     history = record_history(registry, kind.name, record.id, limit=HISTORY_SHOWN)
@@ -52,6 +61,8 @@ def record_page(
         request,
         f"records/{kind.name}.html",
         title=record.title,
+        status=status,
+        errors=errors,
         record=record,
         type_name=RECORD_TYPES[kind.name].label,
         path=RECORD_PATHS[kind.name],
@@ -62,9 +73,18 @@ def record_page(
         dormant=is_dormant(getattr(record, "last_confirmed_at", None)),
         partners=suggest_partners(registry, record.id, SUGGESTIONS_SHOWN) if kind.name == "project" else None,
         contactable=kind.name in MESSAGE_TYPES,
+        **(_interest(registry, user, record) if kind.name == "project" else {}),
         noun=RECORD_TYPES[kind.name].in_a_sentence,
         alternates=[Alternate("application/json", record.url, "This record as JSON")],
     )
+
+
+def _interest(registry: RegistryDep, user: SignedInUser | None, record: Any) -> dict[str, Any]:
+    """Who is interested in a project, and the choices of the "We're interested" form."""
+    interest = list_interest(registry, record.id)
+    mine = user is not None and any(i.council.slug == user.council_slug for i in interest.items)
+    items = [{"value": value, "text": text} for value, text in options_of(CollaborationOffer)]
+    return {"interest": interest, "interested": mine, "offer_items": items}
 
 
 def _reader(kind: RecordKind) -> Any:

@@ -10,7 +10,7 @@ from litestar.response import Redirect, Template
 
 from pipeline.dependencies import RegistryDep
 from pipeline.errors import Forbidden
-from pipeline.services.mail.contacts import add_contact, is_contact, remove_contact
+from pipeline.services.collaboration.contacts import add_contact, is_contact, remove_contact
 from pipeline.web.rendering import page, redirect_with_flash
 from pipeline.web.views.editing import signed_in
 

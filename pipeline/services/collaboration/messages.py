@@ -17,11 +17,11 @@ from sqlmodel import Session, col, func, select
 from pipeline.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests
 from pipeline.record_types import RECORD_TYPES
 from pipeline.schemas.messages import MessageAccepted, MessageIn
+from pipeline.services.collaboration.contacts import at_council_domain, recipients
 from pipeline.services.context import Registry
 from pipeline.services.councils.directory import council_ref
 from pipeline.services.identity.actors import Actor, require_writer
 from pipeline.services.identity.people import normalise_email
-from pipeline.services.mail.contacts import at_council_domain, recipients
 from pipeline.services.mail.outbox import mail_domain, queue
 from pipeline.services.mail.transports import Email
 from pipeline.services.records.changelog import append_change, utcnow

@@ -1,0 +1,55 @@
+"""We're interested: a member of another council declares or withdraws its interest in a project."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio.to_thread
+from litestar import Request, post
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from pipeline.dependencies import RegistryDep
+from pipeline.errors import Invalid
+from pipeline.schemas.interest import InterestIn
+from pipeline.services.collaboration.interest import declare_interest, withdraw_interest
+from pipeline.services.records.catalogue import KINDS
+from pipeline.services.records.validation import convert_input_all
+from pipeline.web.rendering import error_list, redirect_with_flash
+from pipeline.web.views.editing import signed_in
+from pipeline.web.views.records import record_page
+
+MISSING_OFFER = "Select how your council would like to work with this project"
+
+
+@post("/projects/{slug:str}/interest")
+async def interest_from_form(
+    request: Request[Any, Any, Any], registry: RegistryDep, slug: FromPath[str]
+) -> Redirect | Template:
+    user = signed_in(request)
+    form = await request.form()
+    answers = {"offer": str(form.get("offer", "")), "note": str(form.get("note", ""))}
+    try:
+        if not answers["offer"]:
+            raise Invalid.one("offer", MISSING_OFFER)
+        data = convert_input_all(answers, InterestIn)
+        await anyio.to_thread.run_sync(declare_interest, registry, user.actor, slug, data)
+    except Invalid as exc:
+        errors = error_list(exc.errors)
+        return await anyio.to_thread.run_sync(_page_with, request, registry, slug, errors)
+    return redirect_with_flash(f"/projects/{slug}#interest", "interest-on")
+
+
+@post("/projects/{slug:str}/interest/withdraw")
+async def withdraw_from_form(
+    request: Request[Any, Any, Any], registry: RegistryDep, slug: FromPath[str]
+) -> Redirect:
+    user = signed_in(request)
+    await anyio.to_thread.run_sync(withdraw_interest, registry, user.actor, slug, None)
+    return redirect_with_flash(f"/projects/{slug}#interest", "interest-off")
+
+
+def _page_with(
+    request: Request[Any, Any, Any], registry: RegistryDep, slug: str, errors: list[dict[str, str]]
+) -> Template:
+    return record_page(request, registry, KINDS["project"], slug, status=400, errors=errors)
