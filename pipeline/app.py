@@ -16,7 +16,18 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.response import Template
 from litestar.static_files import create_static_files_router
 
-from pipeline.api import councils, exchange, feeds, interest, matching, messages, records, search, sync
+from pipeline.api import (
+    adoption,
+    councils,
+    exchange,
+    feeds,
+    interest,
+    matching,
+    messages,
+    records,
+    search,
+    sync,
+)
 from pipeline.api.allow import allow_every_method
 from pipeline.api.deps import before_api_request
 from pipeline.api.openapi_extras import add_record_links, document_edge_problems
@@ -69,7 +80,13 @@ def api_router(settings: Settings) -> Router:
         feeds.feed_handler("json"),
         feeds.feed_handler("atom"),
     ]
-    handlers += [matching.project_partners, matching.match_handler, *messages.HANDLERS, *interest.HANDLERS]
+    handlers += [
+        matching.project_partners,
+        matching.match_handler,
+        *messages.HANDLERS,
+        *interest.HANDLERS,
+        *adoption.HANDLERS,
+    ]
     handlers += [*exchange.import_handlers(settings.max_import_bytes), exchange.export_handler]
     handlers += [sync.changes_handler, status_handler, openapi_document, api_docs]
     return Router(

@@ -216,3 +216,38 @@ def test_messages_permission_matrix(
     assert answer.status_code == status, answer.text
     queued = counts(registry)["pending"]
     assert (queued, change_count(registry) - before) == ((1, 1) if status == 202 else (0, 0))
+
+
+DECLARATIONS = {
+    "interest": ("projects", "interest", {"offer": "share-ideas"}),
+    "use": ("products", "users", {"use_case": "reminders"}),
+}
+DECLARATION_CALLERS = {
+    "no token": (None, 401),
+    "revoked token": ("revoked", 401),
+    "expired token": ("expired", 401),
+    "other council": ("camden", 201),
+    "own council": ("hackney", 403),
+    "admin naming no council": ("admin", 403),
+}
+
+
+@pytest.mark.parametrize("declaration", DECLARATIONS)
+@pytest.mark.parametrize("caller", DECLARATION_CALLERS)
+def test_declarations_permission_matrix(
+    client: TestClient[Any],
+    registry: Registry,
+    tokens: dict[str, str],
+    existing: dict[str, dict[str, Any]],
+    declaration: str,
+    caller: str,
+) -> None:
+    collection, below, body = DECLARATIONS[declaration]
+    name, status = DECLARATION_CALLERS[caller]
+    before = change_count(registry)
+    path = f"/api/v1/{collection}/{existing[collection]['id']}/{below}"
+    answer = client.post(path, json=body, headers=headers_for(tokens, name))
+    assert answer.status_code == status, answer.text
+    assert change_count(registry) - before == (1 if status == 201 else 0)
+    withdrawn = client.delete(path, headers=headers_for(tokens, name))
+    assert withdrawn.status_code == (204 if status == 201 else status)

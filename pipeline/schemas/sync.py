@@ -7,7 +7,9 @@ from typing import Any, Literal
 
 from pipeline.schemas.common import Output
 
-EntityType = Literal["council", "project", "product", "finding", "code-link", "message", "interest"]
+EntityType = Literal[
+    "council", "project", "product", "finding", "code-link", "message", "interest", "adoption"
+]
 Operation = Literal["create", "update", "delete"]
 
 

@@ -1,4 +1,4 @@
-"""Tables of mail the service sends, of the people it may send it to, and of interest declared.
+"""Tables of mail the service sends, and of the people it may send it to.
 
 Addresses here are personal data: they leave the database only inside an email, never on a
 page, in the API, in a feed, in an export or in the change log.
@@ -93,17 +93,3 @@ class SentMessage(SQLModel, table=True):
     record_type: str = Field(max_length=20)
     record_id: str = Field(max_length=36)
     at: datetime = _time()
-
-
-class ProjectInterest(SQLModel, table=True):
-    """A council's declared interest in another council's project: how it would work with it."""
-
-    __tablename__ = "project_interest"
-    __table_args__ = (UniqueConstraint("project_id", "council_id", name="uq_project_interest_council"),)
-
-    id: str = Field(primary_key=True, max_length=36)
-    project_id: str = Field(foreign_key="project.id", ondelete="CASCADE", max_length=36, index=True)
-    council_id: str = Field(foreign_key="council.id", max_length=36, index=True)
-    offer: str = Field(max_length=20)
-    note: str = Field(default="", max_length=1000)
-    created_at: datetime = _time()

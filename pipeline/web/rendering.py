@@ -25,6 +25,9 @@ FLASH_MESSAGES = {
     "contact-off": "You will no longer receive messages for your council.",
     "interest-on": "Your council's interest is recorded, and the project's council has been told.",
     "interest-off": "Your council's interest has been withdrawn.",
+    "use-on": "Recorded: your council uses this product. The product's council has been told.",
+    "use-confirmed": "Thank you: your council's use is confirmed for another 12 months.",
+    "use-off": "Your council's declaration has been withdrawn.",
 }
 
 

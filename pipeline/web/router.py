@@ -17,9 +17,9 @@ from pipeline.web.templating import make_environment
 from pipeline.web.views import (
     contact,
     councils,
+    declarations,
     editing,
     home,
-    interest,
     records,
     search,
     sign_in,
@@ -47,8 +47,11 @@ def pages_router() -> Router:
         *records.record_routers(),
         *contact.HANDLERS,
         your_council.your_council_page,
-        interest.interest_from_form,
-        interest.withdraw_from_form,
+        declarations.interest_from_form,
+        declarations.withdraw_from_form,
+        declarations.use_from_form,
+        declarations.confirm_from_form,
+        declarations.stop_from_form,
         your_council.change_contact,
     ]
     return Router(

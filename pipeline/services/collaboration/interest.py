@@ -23,7 +23,7 @@ from pipeline.services.mail.outbox import mail_domain, queue
 from pipeline.services.mail.transports import Email
 from pipeline.services.records.changelog import append_change, utcnow
 from pipeline.services.records.link_rows import find_record, record_ref
-from pipeline.storage.mail import ProjectInterest
+from pipeline.storage.collaboration import ProjectInterest
 from pipeline.storage.models import Council, Project
 from pipeline.vocab import CollaborationOffer
 

@@ -72,7 +72,7 @@ def changes_for(
     session: Session, entity_type: str, entity_id: str, after_seq: int, limit: int
 ) -> list[Change]:
     """A record's changes in order, after a sequence number, with the messages sent about it
-    (that one was sent, from which council: never its text) and the interest declared in it."""
+    (that one was sent, from which council: never its text) and the interest or use declared in it."""
     messages = select(SentMessage.id).where(
         SentMessage.record_type == entity_type, SentMessage.record_id == entity_id
     )
@@ -82,7 +82,9 @@ def changes_for(
             or_(
                 and_(col(Change.entity_type) == entity_type, col(Change.entity_id) == entity_id),
                 and_(col(Change.entity_type) == "message", col(Change.entity_id).in_(messages)),
-                and_(col(Change.entity_type) == "interest", col(Change.entity_id) == entity_id),
+                and_(
+                    col(Change.entity_type).in_(("interest", "adoption")), col(Change.entity_id) == entity_id
+                ),
             )
         )
         .where(col(Change.seq) > storable_seq(after_seq))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
+# Importing the table modules registers their tables on SQLModel.metadata.
+import pipeline.storage.collaboration
 import pipeline.storage.mail
 import pipeline.storage.models  # noqa: F401
 

@@ -12,6 +12,7 @@ from litestar.response import Template
 from pipeline.dependencies import RegistryDep
 from pipeline.record_types import RECORD_TYPES
 from pipeline.schemas.common import Output
+from pipeline.services.collaboration.adoption import product_users
 from pipeline.services.collaboration.interest import list_interest
 from pipeline.services.collaboration.messages import MESSAGE_TYPES
 from pipeline.services.councils.profile import council_names
@@ -74,6 +75,7 @@ def record_page(
         partners=suggest_partners(registry, record.id, SUGGESTIONS_SHOWN) if kind.name == "project" else None,
         contactable=kind.name in MESSAGE_TYPES,
         **(_interest(registry, user, record) if kind.name == "project" else {}),
+        **(_users(registry, user, record) if kind.name == "product" else {}),
         noun=RECORD_TYPES[kind.name].in_a_sentence,
         alternates=[Alternate("application/json", record.url, "This record as JSON")],
     )
@@ -85,6 +87,15 @@ def _interest(registry: RegistryDep, user: SignedInUser | None, record: Any) -> 
     mine = user is not None and any(i.council.slug == user.council_slug for i in interest.items)
     items = [{"value": value, "text": text} for value, text in options_of(CollaborationOffer)]
     return {"interest": interest, "interested": mine, "offer_items": items}
+
+
+def _users(registry: RegistryDep, user: SignedInUser | None, record: Any) -> dict[str, Any]:
+    """Who uses a product, and whether the signed-in member's council has said so itself."""
+    users = product_users(registry, record.id)
+    mine = user is not None and any(
+        u.council.slug == user.council_slug and u.declared_by == "user" for u in users.items
+    )
+    return {"users": users, "my_use": mine}
 
 
 def _reader(kind: RecordKind) -> Any:

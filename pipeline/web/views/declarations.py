@@ -1,4 +1,5 @@
-"""We're interested: a member of another council declares or withdraws its interest in a project."""
+"""We're interested, and we use this: a member of another council declares, confirms or
+withdraws its interest in a project or its use of a product."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from litestar.response import Redirect, Template
 
 from pipeline.dependencies import RegistryDep
 from pipeline.errors import Invalid
+from pipeline.schemas.adoption import AdoptionIn
 from pipeline.schemas.interest import InterestIn
+from pipeline.services.collaboration.adoption import confirm_use, declare_use, withdraw_use
 from pipeline.services.collaboration.interest import declare_interest, withdraw_interest
 from pipeline.services.records.catalogue import KINDS
 from pipeline.services.records.validation import convert_input_all
@@ -53,3 +56,32 @@ def _page_with(
     request: Request[Any, Any, Any], registry: RegistryDep, slug: str, errors: list[dict[str, str]]
 ) -> Template:
     return record_page(request, registry, KINDS["project"], slug, status=400, errors=errors)
+
+
+@post("/products/{slug:str}/users")
+async def use_from_form(
+    request: Request[Any, Any, Any], registry: RegistryDep, slug: FromPath[str]
+) -> Redirect:
+    user = signed_in(request)
+    form = await request.form()
+    data = convert_input_all({"use_case": str(form.get("use_case", ""))}, AdoptionIn)
+    await anyio.to_thread.run_sync(declare_use, registry, user.actor, slug, data)
+    return redirect_with_flash(f"/products/{slug}#users", "use-on")
+
+
+@post("/products/{slug:str}/users/confirm")
+async def confirm_from_form(
+    request: Request[Any, Any, Any], registry: RegistryDep, slug: FromPath[str]
+) -> Redirect:
+    user = signed_in(request)
+    await anyio.to_thread.run_sync(confirm_use, registry, user.actor, slug, None)
+    return redirect_with_flash(f"/products/{slug}#users", "use-confirmed")
+
+
+@post("/products/{slug:str}/users/withdraw")
+async def stop_from_form(
+    request: Request[Any, Any, Any], registry: RegistryDep, slug: FromPath[str]
+) -> Redirect:
+    user = signed_in(request)
+    await anyio.to_thread.run_sync(withdraw_use, registry, user.actor, slug, None)
+    return redirect_with_flash(f"/products/{slug}#users", "use-off")

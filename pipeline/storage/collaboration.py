@@ -1,0 +1,46 @@
+"""Tables of what councils declare about each other's work: interest in a project, and use of
+a product."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from pipeline.storage.types import UtcDateTime
+
+
+def _time() -> Any:
+    return Field(sa_type=UtcDateTime, nullable=False)
+
+
+class ProjectInterest(SQLModel, table=True):
+    """A council's declared interest in another council's project: how it would work with it."""
+
+    __tablename__ = "project_interest"
+    __table_args__ = (UniqueConstraint("project_id", "council_id", name="uq_project_interest_council"),)
+
+    id: str = Field(primary_key=True, max_length=36)
+    project_id: str = Field(foreign_key="project.id", ondelete="CASCADE", max_length=36, index=True)
+    council_id: str = Field(foreign_key="council.id", max_length=36, index=True)
+    offer: str = Field(max_length=20)
+    note: str = Field(default="", max_length=1000)
+    created_at: datetime = _time()
+
+
+class ProductAdoption(SQLModel, table=True):
+    """A council's own declaration that it uses a product, confirmed from time to time."""
+
+    __tablename__ = "product_adoption"
+    __table_args__ = (UniqueConstraint("product_id", "council_id", name="uq_product_adoption_council"),)
+
+    id: str = Field(primary_key=True, max_length=36)
+    product_id: str = Field(foreign_key="product.id", ondelete="CASCADE", max_length=36, index=True)
+    council_id: str = Field(foreign_key="council.id", max_length=36, index=True)
+    use_case: str = Field(default="", max_length=500)
+    since: date | None = None
+    service_url: str | None = Field(default=None, max_length=500)
+    declared_at: datetime = _time()
+    confirmed_at: datetime = _time()
