@@ -18,9 +18,10 @@ from sqlmodel import Session, col, select
 from pipeline.errors import Forbidden, NotFound
 from pipeline.schemas.adoption import AdoptionIn, Declared, ProductUsers, UserOut
 from pipeline.services.collaboration.contacts import recipients
+from pipeline.services.collaboration.declaring import declaring_council
 from pipeline.services.context import Registry
-from pipeline.services.councils.directory import council_ref, resolve_council
-from pipeline.services.identity.actors import Actor, require_writer
+from pipeline.services.councils.directory import council_ref
+from pipeline.services.identity.actors import Actor
 from pipeline.services.mail.outbox import mail_domain, queue
 from pipeline.services.mail.transports import Email
 from pipeline.services.records.changelog import append_change, utcnow
@@ -118,13 +119,7 @@ def _product(session: Session, key: str) -> Product:
 
 
 def _adopter(session: Session, actor: Actor, product: Product, council_key: str | None) -> Council:
-    require_writer(actor)
-    if council_key is not None and not actor.is_admin:
-        raise Forbidden("Only an administrator may declare use for another council.")
-    council = resolve_council(session, council_key, "council") if council_key else None
-    council = council or (session.get(Council, actor.council_id) if actor.council_id else None)
-    if council is None:
-        raise Forbidden("Use is declared by a council: use its token, or name `council` as an administrator.")
+    council = declaring_council(session, actor, council_key, "use")
     if council.id == product.owner_council_id:
         raise Forbidden("The product's own council lists its users on the product itself (`used_by`).")
     return council
