@@ -34,6 +34,7 @@ from pipeline.api.openapi_extras import add_record_links, document_edge_problems
 from pipeline.api.problems import EXCEPTION_HANDLERS, problems
 from pipeline.config import Settings
 from pipeline.dependencies import RegistryDep, provide_actor, provide_registry
+from pipeline.keys import secret_key
 from pipeline.logs import install_redaction
 from pipeline.schemas.common import Input
 from pipeline.services.context import Registry
@@ -41,7 +42,7 @@ from pipeline.services.records.catalogue import KINDS
 from pipeline.services.status import ServiceStatus, service_status
 from pipeline.urls import API, SCHEMA
 from pipeline.web.router import by_surface, csrf_config, pages_router, template_config
-from pipeline.web.security import secret_key, security_headers_hook
+from pipeline.web.security import security_headers_hook
 from pipeline.web.sessions import SessionCookies
 from pipeline.web.views.errors import PAGE_EXCEPTION_HANDLERS
 

@@ -44,3 +44,5 @@ class ProductAdoption(SQLModel, table=True):
     service_url: str | None = Field(default=None, max_length=500)
     declared_at: datetime = _time()
     confirmed_at: datetime = _time()
+    # The confirmation a reminder was sent for: one reminder per confirmation.
+    reminded_for: datetime | None = Field(default=None, sa_type=UtcDateTime, nullable=True)

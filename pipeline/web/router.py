@@ -15,6 +15,7 @@ from pipeline.dependencies import provide_registry
 from pipeline.web.sessions import load_user
 from pipeline.web.templating import make_environment
 from pipeline.web.views import (
+    confirm_use,
     contact,
     councils,
     declarations,
@@ -52,6 +53,8 @@ def pages_router() -> Router:
         declarations.use_from_form,
         declarations.confirm_from_form,
         declarations.stop_from_form,
+        confirm_use.confirm_use_page,
+        confirm_use.confirm_use_now,
         your_council.change_contact,
     ]
     return Router(

@@ -100,6 +100,21 @@ def confirm_use(registry: Registry, actor: Actor, key: str, council_key: str | N
         return _user_out(adoption, council, registry, now)
 
 
+def confirm_declaration(registry: Registry, adoption_id: str, now: datetime) -> None:
+    """Confirm one declaration from an emailed link, for its council (the link is the proof)."""
+    with registry.writing() as session:
+        adoption = session.get(ProductAdoption, adoption_id)
+        if adoption is None:
+            raise NotFound("This declaration has been withdrawn.")
+        product = session.get(Product, adoption.product_id)
+        assert product is not None
+        before = _state(session, product)
+        adoption.confirmed_at = now
+        session.add(adoption)
+        session.flush()
+        _log(session, Actor("system", id="confirm-link", council_id=adoption.council_id), product, before)
+
+
 def withdraw_use(registry: Registry, actor: Actor, key: str, council_key: str | None) -> None:
     with registry.writing() as session:
         product = _product(session, key)

@@ -97,6 +97,11 @@ def recipients(session: Session, council_id: str, record_type: str, record_id: s
     return sorted(c.email for c in _contacts_of(session, council_id))
 
 
+def council_contacts(session: Session, council_id: str) -> list[str]:
+    """Every contact address of a council, to email it about its own declarations."""
+    return sorted(c.email for c in _contacts_of(session, council_id))
+
+
 def name_record_contact(
     session: Session, council_id: str, record_type: str, record_id: str, email: str
 ) -> None:

@@ -31,6 +31,7 @@ def upgrade() -> None:
         sa.Column("service_url", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
         sa.Column("declared_at", pipeline.storage.types.UtcDateTime(), nullable=False),
         sa.Column("confirmed_at", pipeline.storage.types.UtcDateTime(), nullable=False),
+        sa.Column("reminded_for", pipeline.storage.types.UtcDateTime(), nullable=True),
         sa.ForeignKeyConstraint(
             ["council_id"],
             ["council.id"],
