@@ -78,3 +78,36 @@ def test_contact_pages_need_a_signed_in_member_of_another_council(
 
 def _product() -> dict[str, Any]:
     return {"summary": "Tells residents their bin day.", "council": "hackney"}
+
+
+def test_a_contact_takes_the_messages_about_one_record_and_gives_them_back(
+    pages: Pages, client: TestClient[Any], tokens: dict[str, str], registry: Registry
+) -> None:
+    from pipeline.services.collaboration.contacts import add_contact
+    from pipeline.services.identity.actors import SYSTEM
+    from tests.conftest import bearer
+
+    add_contact(registry, SYSTEM, "hackney", "other.contact@hackney.gov.uk")
+    made = create(client, "projects", project_body(title="Repairs booking"), tokens["hackney"])
+    record_path = f"/projects/{made['slug']}"
+    pages.sign_in("sam@hackney.gov.uk")
+    not_yet = pages.get(record_path).select_one("#contact").find_next("p").get_text()
+    assert "Choose whether you are one of them" in not_yet
+    pages.post("/your-council", {"contact": "yes"})
+    shared = pages.get(record_path)
+    assert "go to all of Hackney's contacts" in " ".join(
+        shared.select_one("#contact").find_next("p").get_text().split()
+    )
+    taken = pages.post(f"{record_path}/contact-person", {"me": "yes"})
+    assert "go to you." in " ".join(taken.select_one("#contact").find_next("p").get_text().split())
+    message = {"subject": "Hi", "body": "Talk?", "reply_to": "jo@camden.gov.uk"}
+    api = f"/api/v1/projects/{made['slug']}/messages"
+    assert client.post(api, json=message, headers=bearer(tokens["camden"])).status_code == 202
+    assert [m["to"] for m in _outbox_mail(registry)] == ["sam@hackney.gov.uk"]
+    given_back = pages.post(f"{record_path}/contact-person", {"me": "no"})
+    assert "all of Hackney's contacts" in " ".join(
+        given_back.select_one("#contact").find_next("p").get_text().split()
+    )
+    assert client.post(api, json=message, headers=bearer(tokens["camden"])).status_code == 202
+    latest = [m["to"] for m in _outbox_mail(registry)][1:]
+    assert sorted(latest) == ["other.contact@hackney.gov.uk", "sam@hackney.gov.uk"]

@@ -23,6 +23,7 @@ FLASH_MESSAGES = {
     "signed-out": "You have signed out.",
     "contact-on": "You will receive messages for your council.",
     "contact-off": "You will no longer receive messages for your council.",
+    "contact-saved": "Saved: who receives messages about this record.",
     "interest-on": "Your council's interest is recorded, and the project's council has been told.",
     "interest-off": "Your council's interest has been withdrawn.",
     "use-on": "Recorded: your council uses this product. The product's council has been told.",

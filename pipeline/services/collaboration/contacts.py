@@ -12,12 +12,13 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from pipeline.errors import Forbidden, Invalid
+from pipeline.errors import Forbidden, Invalid, NotFound
 from pipeline.services.context import Registry
 from pipeline.services.councils.directory import resolve_council
 from pipeline.services.identity.actors import Actor, require_admin, require_writer
 from pipeline.services.identity.people import normalise_email
 from pipeline.services.records.changelog import utcnow
+from pipeline.services.records.link_rows import find_record
 from pipeline.storage.mail import CouncilContact, RecordContact
 from pipeline.storage.models import Council, UserAccount
 
@@ -102,19 +103,36 @@ def council_contacts(session: Session, council_id: str) -> list[str]:
     return sorted(c.email for c in _contacts_of(session, council_id))
 
 
-def name_record_contact(
-    session: Session, council_id: str, record_type: str, record_id: str, email: str
-) -> None:
-    """Make the council's contact `email` the contact of one of its records."""
-    contact = _contact(session, council_id, email)
-    if contact is None:
-        raise Invalid.one("contact", "Only a contact of the record's council can be its contact.")
-    existing = session.get(RecordContact, (record_type, record_id))
-    if existing is None:
-        session.add(RecordContact(record_type=record_type, record_id=record_id, contact_id=contact.id))
-    else:
-        existing.contact_id = contact.id
-        session.add(existing)
+def record_contact_is(registry: Registry, record_type: str, record_id: str, email: str) -> bool | None:
+    """Whether messages about the record go to `email` (True), another named contact (False),
+    or to all its council's contacts (None)."""
+    with registry.reading() as session:
+        named = session.get(RecordContact, (record_type, record_id))
+        if named is None:
+            return None
+        contact = session.get(CouncilContact, named.contact_id)
+        return contact is not None and contact.email == email
+
+
+def name_me_record_contact(registry: Registry, actor: Actor, record_type: str, key: str, *, me: bool) -> None:
+    """A member who is their council's contact takes the messages about one of its records
+    (`me`), or gives them back to all the council's contacts."""
+    require_writer(actor)
+    with registry.writing() as session:
+        record = find_record(session, record_type, key)
+        if record is None:
+            raise NotFound(f"No {record_type} is known by '{key}'.")
+        if actor.kind != "user" or actor.council_id != record.owner_council_id:
+            raise Forbidden("Only a member of the record's council can be its contact.")
+        existing = session.get(RecordContact, (record_type, record.id))
+        if not me:
+            if existing is not None:
+                session.delete(existing)
+            return
+        contact = _contact(session, record.owner_council_id, _email_of(session, actor) or "")
+        if contact is None:
+            raise Invalid.one("contact", "Become a contact of your council first, on Your council.")
+        session.merge(RecordContact(record_type=record_type, record_id=record.id, contact_id=contact.id))
 
 
 def _may_change(session: Session, actor: Actor, council: Council, email: str) -> None:

@@ -8,19 +8,20 @@ from typing import Any
 import anyio.to_thread
 from litestar import Request, get, post
 from litestar.params import FromPath
-from litestar.response import Template
+from litestar.response import Redirect, Template
 
 from pipeline.dependencies import RegistryDep
 from pipeline.errors import Conflict, Forbidden, Invalid, TooManyRequests
 from pipeline.record_types import RECORD_TYPES
 from pipeline.schemas.messages import MessageIn
+from pipeline.services.collaboration.contacts import name_me_record_contact
 from pipeline.services.collaboration.messages import send_message
 from pipeline.services.records.catalogue import KINDS
 from pipeline.services.records.engine import get_record
 from pipeline.services.records.kinds import owner_of
 from pipeline.services.records.validation import convert_input_all
 from pipeline.urls import RECORD_PATHS
-from pipeline.web.rendering import error_list, page
+from pipeline.web.rendering import error_list, page, redirect_with_flash
 from pipeline.web.views.editing import signed_in
 
 FIELDS = ("subject", "body", "sender_name")
@@ -129,7 +130,44 @@ async def finding_contact_send(
     return await send_from_form(request, registry, "finding", slug)
 
 
+async def choose_contact(
+    request: Request[Any, Any, Any], registry: RegistryDep, record_type: str, slug: str
+) -> Redirect:
+    """A member who is a contact takes (or gives back) the messages about their council's record."""
+    user = signed_in(request)
+    form = await request.form()
+    me = form.get("me") == "yes"
+    await anyio.to_thread.run_sync(
+        lambda: name_me_record_contact(registry, user.actor, record_type, slug, me=me)
+    )
+    return redirect_with_flash(f"/{RECORD_PATHS[record_type]}/{slug}#contact", "contact-saved")
+
+
+@post("/projects/{slug:str}/contact-person")
+async def project_contact_person(
+    request: Request[Any, Any, Any], registry: RegistryDep, slug: FromPath[str]
+) -> Redirect:
+    return await choose_contact(request, registry, "project", slug)
+
+
+@post("/products/{slug:str}/contact-person")
+async def product_contact_person(
+    request: Request[Any, Any, Any], registry: RegistryDep, slug: FromPath[str]
+) -> Redirect:
+    return await choose_contact(request, registry, "product", slug)
+
+
+@post("/findings/{slug:str}/contact-person")
+async def finding_contact_person(
+    request: Request[Any, Any, Any], registry: RegistryDep, slug: FromPath[str]
+) -> Redirect:
+    return await choose_contact(request, registry, "finding", slug)
+
+
 HANDLERS = [
+    project_contact_person,
+    product_contact_person,
+    finding_contact_person,
     project_contact_form,
     project_contact_send,
     product_contact_form,

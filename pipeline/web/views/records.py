@@ -13,6 +13,7 @@ from pipeline.dependencies import RegistryDep
 from pipeline.record_types import RECORD_TYPES
 from pipeline.schemas.common import Output
 from pipeline.services.collaboration.adoption import product_users
+from pipeline.services.collaboration.contacts import is_contact, record_contact_is
 from pipeline.services.collaboration.interest import list_interest
 from pipeline.services.collaboration.messages import MESSAGE_TYPES
 from pipeline.services.councils.profile import council_names
@@ -74,11 +75,26 @@ def record_page(
         dormant=is_dormant(getattr(record, "last_confirmed_at", None)),
         partners=suggest_partners(registry, record.id, SUGGESTIONS_SHOWN) if kind.name == "project" else None,
         contactable=kind.name in MESSAGE_TYPES,
+        **_contact_of(registry, user, kind.name, record),
         **(_interest(registry, user, record) if kind.name == "project" else {}),
         **(_users(registry, user, record) if kind.name == "product" else {}),
         noun=RECORD_TYPES[kind.name].in_a_sentence,
         alternates=[Alternate("application/json", record.url, "This record as JSON")],
     )
+
+
+def _contact_of(
+    registry: RegistryDep, user: SignedInUser | None, record_type: str, record: Any
+) -> dict[str, Any]:
+    """For a member of the record's council: are they a contact, and who gets its messages."""
+    if user is None or user.council_id is None or user.council_slug != owner_of(record).slug:
+        return {}
+    if not is_contact(registry, user.council_id, user.email):
+        return {"i_am_contact": False}
+    return {
+        "i_am_contact": True,
+        "record_contact": record_contact_is(registry, record_type, record.id, user.email),
+    }
 
 
 def _interest(registry: RegistryDep, user: SignedInUser | None, record: Any) -> dict[str, Any]:
