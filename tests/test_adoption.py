@@ -76,3 +76,15 @@ def test_use_from_the_product_page(pages: Pages, client: TestClient[Any], tokens
     withdrawn = pages.post(f"{page_path}/users/withdraw", {})
     assert "Used by 1 council (0 confirmed" in withdrawn.get_text()
     assert withdrawn.find("button", string="We use this") is not None
+
+
+def test_a_use_case_too_long_is_named_in_the_error_summary(
+    pages: Pages, client: TestClient[Any], tokens: dict[str, str]
+) -> None:
+    from tests.pages import error_summary
+
+    made = create(client, "products", PRODUCT, tokens["hackney"])
+    pages.sign_in("jo@camden.gov.uk")
+    refused = pages.post(f"/products/{made['slug']}/users", {"use_case": "x" * 501}, status=400)
+    assert error_summary(refused)[0][1] == "#use_case"
+    assert client.get(f"/api/v1/products/{made['slug']}/users").json()["confirmed"] == 0

@@ -55,17 +55,33 @@ async def withdraw_from_form(
 def _page_with(
     request: Request[Any, Any, Any], registry: RegistryDep, slug: str, errors: list[dict[str, str]]
 ) -> Template:
-    return record_page(request, registry, KINDS["project"], slug, status=400, errors=errors)
+    return _record_page_with(request, registry, "project", slug, errors)
+
+
+def _record_page_with(
+    request: Request[Any, Any, Any],
+    registry: RegistryDep,
+    record_type: str,
+    slug: str,
+    errors: list[dict[str, str]],
+) -> Template:
+    """The record's page again, with the form's errors in the GOV.UK error summary (400)."""
+    return record_page(request, registry, KINDS[record_type], slug, status=400, errors=errors)
 
 
 @post("/products/{slug:str}/users")
 async def use_from_form(
     request: Request[Any, Any, Any], registry: RegistryDep, slug: FromPath[str]
-) -> Redirect:
+) -> Redirect | Template:
     user = signed_in(request)
     form = await request.form()
-    data = convert_input_all({"use_case": str(form.get("use_case", ""))}, AdoptionIn)
-    await anyio.to_thread.run_sync(declare_use, registry, user.actor, slug, data)
+    try:
+        data = convert_input_all({"use_case": str(form.get("use_case", ""))}, AdoptionIn)
+        await anyio.to_thread.run_sync(declare_use, registry, user.actor, slug, data)
+    except Invalid as exc:
+        return await anyio.to_thread.run_sync(
+            _record_page_with, request, registry, "product", slug, error_list(exc.errors)
+        )
     return redirect_with_flash(f"/products/{slug}#users", "use-on")
 
 
