@@ -170,15 +170,11 @@ def _relay(
         after=logged,
         version=1,
     )
-    email = Email(
-        to="",
-        subject=f"[Pipeline] {data.subject}",
-        body=_body(registry, sender, record_type, record, data),
-        reply_to=sender.reply_to,
-    )
+    subject = f"[Pipeline] {data.subject}"
+    body = _body(registry, sender, record_type, record, data)
     domain = mail_domain(registry.settings.public_url)
     for address in to:
-        addressed = Email(address, email.subject, email.body, email.reply_to)
+        addressed = Email(address, subject, body, reply_to=sender.reply_to)
         queue(
             session, addressed, key=f"message:{sent.id}:{address}", purpose="message", now=now, domain=domain
         )

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from itsdangerous import BadData, URLSafeTimedSerializer
-from sqlmodel import col, select
+from sqlmodel import col, or_, select
 
 from pipeline.errors import Invalid
 from pipeline.keys import secret_key
@@ -44,16 +44,22 @@ def remind_due(registry: Registry, now: datetime) -> int:
     """Queue a reminder for every declaration last confirmed eleven months ago; how many."""
     serializer = _serializer(registry)
     sent = 0
+    unreminded = or_(
+        col(ProductAdoption.reminded_for).is_(None),
+        col(ProductAdoption.reminded_for) != col(ProductAdoption.confirmed_at),
+    )
+    due = (col(ProductAdoption.confirmed_at) <= now - REMIND_AFTER) & unreminded
+    with registry.reading() as session:  # the usual poll: no write lock taken for nothing
+        if session.exec(select(ProductAdoption.id).where(due).limit(1)).first() is None:
+            return 0
     with registry.writing() as session:
-        due = session.exec(
+        rows = session.exec(
             select(ProductAdoption, Product, Council)
             .join(Product, col(Product.id) == col(ProductAdoption.product_id))
             .join(Council, col(Council.id) == col(ProductAdoption.council_id))
-            .where(col(ProductAdoption.confirmed_at) <= now - REMIND_AFTER)
+            .where(due)
         ).all()
-        for adoption, product, council in due:
-            if adoption.reminded_for == adoption.confirmed_at:
-                continue
+        for adoption, product, council in rows:
             token = serializer.dumps([adoption.id, adoption.confirmed_at.isoformat()])
             link = registry.urls.absolute(f"/confirm-use/{token}")
             body = (

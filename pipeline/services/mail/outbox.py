@@ -14,6 +14,7 @@ import smtplib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlmodel import Session, col, func, or_, select
@@ -66,6 +67,8 @@ class Delivered:
 def deliver_due(registry: Registry, mailer: Mailer, now: datetime, *, most: int = 100) -> Delivered:
     """Send every email due at `now` (at most `most`), one claim at a time."""
     outcome = Delivered()
+    if not _anything_due(registry, now):  # the usual poll: no write lock taken for nothing
+        return outcome
     for _ in range(most):
         claimed = _claim_next(registry, now)
         if claimed is None:
@@ -82,15 +85,24 @@ def deliver_due(registry: Registry, mailer: Mailer, now: datetime, *, most: int 
     return outcome
 
 
+def _due(now: datetime) -> Any:
+    """Waiting and due, or claimed by a mailer whose claim has run out."""
+    return or_(
+        (col(OutboxMessage.state) == "pending") & (col(OutboxMessage.next_attempt_at) <= now),
+        (col(OutboxMessage.state) == "sending") & (col(OutboxMessage.claimed_until) <= now),
+    )
+
+
+def _anything_due(registry: Registry, now: datetime) -> bool:
+    with registry.reading() as session:
+        return session.exec(select(OutboxMessage.id).where(_due(now)).limit(1)).first() is not None
+
+
 def _claim_next(registry: Registry, now: datetime) -> Email | None:
     claim = timedelta(seconds=registry.settings.mail_claim_seconds)
     with registry.writing() as session:
-        due = or_(
-            (col(OutboxMessage.state) == "pending") & (col(OutboxMessage.next_attempt_at) <= now),
-            (col(OutboxMessage.state) == "sending") & (col(OutboxMessage.claimed_until) <= now),
-        )
         row = session.exec(
-            select(OutboxMessage).where(due).order_by(col(OutboxMessage.next_attempt_at))
+            select(OutboxMessage).where(_due(now)).order_by(col(OutboxMessage.next_attempt_at))
         ).first()
         if row is None:
             return None

@@ -39,7 +39,7 @@ async def interest_from_form(
         await anyio.to_thread.run_sync(declare_interest, registry, user.actor, slug, data)
     except Invalid as exc:
         errors = error_list(exc.errors)
-        return await anyio.to_thread.run_sync(_page_with, request, registry, slug, errors)
+        return await anyio.to_thread.run_sync(_record_page_with, request, registry, "project", slug, errors)
     return redirect_with_flash(f"/projects/{slug}#interest", "interest-on")
 
 
@@ -50,12 +50,6 @@ async def withdraw_from_form(
     user = signed_in(request)
     await anyio.to_thread.run_sync(withdraw_interest, registry, user.actor, slug, None)
     return redirect_with_flash(f"/projects/{slug}#interest", "interest-off")
-
-
-def _page_with(
-    request: Request[Any, Any, Any], registry: RegistryDep, slug: str, errors: list[dict[str, str]]
-) -> Template:
-    return _record_page_with(request, registry, "project", slug, errors)
 
 
 def _record_page_with(
