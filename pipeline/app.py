@@ -27,6 +27,7 @@ from pipeline.api import (
     records,
     search,
     sync,
+    updates,
 )
 from pipeline.api.allow import allow_every_method
 from pipeline.api.deps import before_api_request
@@ -87,6 +88,7 @@ def api_router(settings: Settings) -> Router:
         *messages.HANDLERS,
         *interest.HANDLERS,
         *adoption.HANDLERS,
+        *updates.HANDLERS,
     ]
     handlers += [*exchange.import_handlers(settings.max_import_bytes), exchange.export_handler]
     handlers += [sync.changes_handler, status_handler, openapi_document, api_docs]

@@ -251,3 +251,30 @@ def test_declarations_permission_matrix(
     assert change_count(registry) - before == (1 if status == 201 else 0)
     withdrawn = client.delete(path, headers=headers_for(tokens, name))
     assert withdrawn.status_code == (204 if status == 201 else status)
+
+
+UPDATE_CALLERS = {
+    "no token": (None, 401),
+    "revoked token": ("revoked", 401),
+    "expired token": ("expired", 401),
+    "other council": ("camden", 403),
+    "own council": ("hackney", 201),
+    "admin": ("admin", 201),
+}
+
+
+@pytest.mark.parametrize("caller", UPDATE_CALLERS)
+def test_project_updates_permission_matrix(
+    client: TestClient[Any],
+    registry: Registry,
+    tokens: dict[str, str],
+    existing: dict[str, dict[str, Any]],
+    caller: str,
+) -> None:
+    name, status = UPDATE_CALLERS[caller]
+    before = change_count(registry)
+    path = f"/api/v1/projects/{existing['projects']['id']}/updates"
+    answer = client.post(path, json={"text": "Sprint 3 done."}, headers=headers_for(tokens, name))
+    assert answer.status_code == status, answer.text
+    assert change_count(registry) - before == (1 if status == 201 else 0)
+    assert len(client.get(path).json()["items"]) == (1 if status == 201 else 0)

@@ -36,7 +36,12 @@ class FeedAuthor(Output, kw_only=True):
 
 
 class PipelineExtension(Output, kw_only=True):
-    """Pipeline's own item data (JSON Feed extensions start with an underscore)."""
+    """Pipeline's own item data (JSON Feed extensions start with an underscore).
+
+    `type` is a record's type, or for something that happened about a record: `update` (a
+    project update), `interest` (a council's interest in a project) or `adoption` (a council
+    using a product); then `record` is the id (`urn:uuid:...`) of the record it is about.
+    """
 
     type: str
     gss_codes: list[str]
@@ -45,6 +50,7 @@ class PipelineExtension(Output, kw_only=True):
     service_areas: list[str]
     api_url: str
     version: int
+    record: str | None = None
 
 
 class FeedItem(Output, kw_only=True):

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pipeline.schemas.common import Output
 
 EntityType = Literal[
-    "council", "project", "product", "finding", "code-link", "message", "interest", "adoption"
+    "council", "project", "product", "finding", "code-link", "message", "interest", "adoption", "update"
 ]
 Operation = Literal["create", "update", "delete"]
 

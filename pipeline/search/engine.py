@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from pipeline.search.executor import RawResults, execute, matching_records
+from pipeline.search.executor import RawResults, execute, matching_records, which_match
 from pipeline.search.facet_arrays import FacetArrayCache, FacetArrays, segment_key
 from pipeline.search.indexer import catch_up, rebuild
 from pipeline.search.postings import Matcher, PostingCache
@@ -117,6 +117,13 @@ class SearchEngine:
         with self.store.reading() as searcher:
             return matching_records(
                 searcher, self.facets.for_searcher(searcher), self._matcher_for(searcher), plan
+            )
+
+    def which_match(self, plan: SearchPlan, ids: Iterable[str]) -> set[str]:
+        """Those of the records `ids` that the plan matches."""
+        with self.store.reading() as searcher:
+            return which_match(
+                searcher, self.facets.for_searcher(searcher), self._matcher_for(searcher), plan, ids
             )
 
     def _matcher_for(self, searcher: Any) -> Matcher:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC
 from html import escape
@@ -64,6 +65,17 @@ def matching_records(
     final = _intersect(_matching(matcher, plan), allowed)
     docs = arrays.newest(final, 0, int(final.sum()))
     return [(str(f["type"]), str(f["id"])) for f in map(searcher.stored_fields, docs)]
+
+
+def which_match(
+    searcher: Any, arrays: FacetArrays, matcher: Matcher, plan: SearchPlan, ids: Iterable[str]
+) -> set[str]:
+    """Those of `ids` (records in the index) that the plan matches: one mask, no scoring."""
+    _bound_expansions(searcher, plan.text)
+    allowed = (arrays.facets[name].mask_for(values, arrays.size) for name, values in plan.filters.items())
+    final = _intersect(_matching(matcher, plan), allowed)
+    found = ((record_id, searcher.document_number(id=record_id)) for record_id in set(ids))
+    return {record_id for record_id, doc in found if doc is not None and doc < final.size and final[doc]}
 
 
 def _bound_expansions(searcher: Any, text: wq.Query) -> None:

@@ -1,12 +1,12 @@
-"""Tables of what councils declare about each other's work: interest in a project, and use of
-a product."""
+"""Tables of what councils say about work: interest in another's project, use of another's
+product, and updates on their own projects."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from pipeline.storage.types import UtcDateTime
@@ -46,3 +46,17 @@ class ProductAdoption(SQLModel, table=True):
     confirmed_at: datetime = _time()
     # The confirmation a reminder was sent for: one reminder per confirmation.
     reminded_for: datetime | None = Field(default=None, sa_type=UtcDateTime, nullable=True)
+
+
+class ProjectUpdate(SQLModel, table=True):
+    """A short dated note from a project's council on what has happened (weeknotes)."""
+
+    __tablename__ = "project_update"
+    __table_args__ = (Index("ix_project_update_project_on", "project_id", "happened_on"),)
+
+    id: str = Field(primary_key=True, max_length=36)
+    project_id: str = Field(foreign_key="project.id", ondelete="CASCADE", max_length=36)
+    council_id: str = Field(foreign_key="council.id", max_length=36)
+    happened_on: date
+    text: str = Field(max_length=1000)
+    posted_at: datetime = _time()

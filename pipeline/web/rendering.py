@@ -29,6 +29,7 @@ FLASH_MESSAGES = {
     "use-on": "Recorded: your council uses this product. The product's council has been told.",
     "use-confirmed": "Thank you: your council's use is confirmed for another 12 months.",
     "use-off": "Your council's declaration has been withdrawn.",
+    "update-posted": "Your update is posted.",
 }
 
 

@@ -25,7 +25,7 @@ from pipeline.services.identity.actors import Actor
 from pipeline.services.mail.outbox import mail_domain, queue
 from pipeline.services.mail.transports import Email
 from pipeline.services.records.changelog import append_change, utcnow
-from pipeline.services.records.link_rows import find_record, record_ref
+from pipeline.services.records.link_rows import known_record, record_ref
 from pipeline.storage.collaboration import ProductAdoption
 from pipeline.storage.models import Council, Product, RecordCouncil
 
@@ -127,10 +127,8 @@ def withdraw_use(registry: Registry, actor: Actor, key: str, council_key: str | 
 
 
 def _product(session: Session, key: str) -> Product:
-    product = find_record(session, "product", key)
-    if not isinstance(product, Product):
-        raise NotFound(f"No product is known by '{key}'.")
-    return product
+    found: Product = known_record(session, "product", key)
+    return found
 
 
 def _adopter(session: Session, actor: Actor, product: Product, council_key: str | None) -> Council:

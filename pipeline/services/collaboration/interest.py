@@ -23,7 +23,7 @@ from pipeline.services.identity.actors import Actor
 from pipeline.services.mail.outbox import mail_domain, queue
 from pipeline.services.mail.transports import Email
 from pipeline.services.records.changelog import append_change, utcnow
-from pipeline.services.records.link_rows import find_record, record_ref
+from pipeline.services.records.link_rows import known_record, record_ref
 from pipeline.storage.collaboration import ProjectInterest
 from pipeline.storage.models import Council, Project
 from pipeline.vocab import CollaborationOffer
@@ -92,10 +92,8 @@ def interested_councils(session: Session, council_id: str) -> set[str]:
 
 
 def _project(session: Session, key: str) -> Project:
-    project = find_record(session, "project", key)
-    if not isinstance(project, Project):
-        raise NotFound(f"No project is known by '{key}'.")
-    return project
+    found: Project = known_record(session, "project", key)
+    return found
 
 
 def _declaring_council(session: Session, actor: Actor, project: Project, council_key: str | None) -> Council:

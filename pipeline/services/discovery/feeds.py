@@ -1,7 +1,9 @@
 """Feeds of records (newest change first) for any search: one service call, two formats.
 
 Every feed is a search sorted by last change: everything, a record type, a council (its
-records and those it takes part in), a service area, a tag, or any words and filters.
+records and those it takes part in), a service area, a tag, or any words and filters. Its
+first page also carries the newest events about the records it includes (project updates,
+interest, use), each its own item.
 Validators come from the change log: any change anywhere makes a new ETag, so a consumer's
 conditional GET is answered 304 until something has changed.
 """
@@ -24,6 +26,7 @@ from pipeline.schemas.feeds import (
     PipelineExtension,
 )
 from pipeline.services.context import Registry, Scope
+from pipeline.services.discovery.feed_events import feed_events
 from pipeline.services.discovery.search import SearchRequest, search_records
 from pipeline.services.records.catalogue import KINDS
 from pipeline.services.records.engine import build_outs
@@ -76,6 +79,8 @@ def _record_feed(registry: Registry, request: SearchRequest, fmt: str) -> JsonFe
     asked = replace(request, sort="updated", per_page=PAGE_SIZE, with_facets=False)
     page = search_records(registry, asked)
     items = _items(registry, [(hit.type, hit.id) for hit in page.items])
+    if asked.page == 1:  # what happened about the records comes first, as news does
+        items = _newest_first(items + feed_events(registry, request, PAGE_SIZE))
     params = {**asked.params(), "sort": None, "per_page": None}
     last = -(-page.total // PAGE_SIZE)
     return JsonFeed(
@@ -90,6 +95,10 @@ def _record_feed(registry: Registry, request: SearchRequest, fmt: str) -> JsonFe
         else None,
         items=items,
     )
+
+
+def _newest_first(items: list[FeedItem]) -> list[FeedItem]:
+    return sorted(items, key=lambda item: item.date_modified, reverse=True)
 
 
 def _page(page: int) -> int | None:

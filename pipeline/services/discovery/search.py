@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -80,6 +81,16 @@ def matching_records(registry: Registry, request: SearchRequest) -> list[tuple[s
     with registry.reading() as session:
         plan = _plan(session, request)
     return registry.search.matching(plan)
+
+
+def records_matching(registry: Registry, request: SearchRequest, ids: Iterable[str]) -> set[str]:
+    """Which of these record ids the search matches (for follows, webhooks and feed events)."""
+    wanted = list(ids)
+    if not wanted:
+        return set()
+    with registry.reading() as session:
+        plan = _plan(session, request)
+    return registry.search.which_match(plan, wanted)
 
 
 def _plan(session: Any, request: SearchRequest) -> SearchPlan:

@@ -9,6 +9,7 @@ from sqlmodel import Session, and_, col, or_, select
 
 from pipeline.services.identity.actors import Actor
 from pipeline.storage.changes import storable_seq
+from pipeline.storage.collaboration import ProjectUpdate
 from pipeline.storage.mail import SentMessage
 from pipeline.storage.models import Change
 
@@ -72,10 +73,12 @@ def changes_for(
     session: Session, entity_type: str, entity_id: str, after_seq: int, limit: int
 ) -> list[Change]:
     """A record's changes in order, after a sequence number, with the messages sent about it
-    (that one was sent, from which council: never its text) and the interest or use declared in it."""
+    (that one was sent, from which council: never its text), the interest or use declared in it
+    and the updates posted on it."""
     messages = select(SentMessage.id).where(
         SentMessage.record_type == entity_type, SentMessage.record_id == entity_id
     )
+    updates = select(ProjectUpdate.id).where(ProjectUpdate.project_id == entity_id)
     query = (
         select(Change)
         .where(
@@ -85,6 +88,7 @@ def changes_for(
                 and_(
                     col(Change.entity_type).in_(("interest", "adoption")), col(Change.entity_id) == entity_id
                 ),
+                and_(col(Change.entity_type) == "update", col(Change.entity_id).in_(updates)),
             )
         )
         .where(col(Change.seq) > storable_seq(after_seq))

@@ -9,6 +9,7 @@ from typing import Any, cast
 from sqlalchemy import delete, insert, or_
 from sqlmodel import Session, col, select
 
+from pipeline.errors import NotFound
 from pipeline.schemas.common import RecordRef
 from pipeline.services.records.ids import canonical_id
 from pipeline.storage.models import (
@@ -152,6 +153,14 @@ def find_record(session: Session, record_type: str, key: str) -> RecordBase | No
         if found is not None:
             return found
     return session.exec(select(table).where(col(table.slug) == key)).first()
+
+
+def known_record(session: Session, record_type: str, key: str) -> Any:
+    """The record `key` names, or NotFound (typed by the caller: Project, Product...)."""
+    record = find_record(session, record_type, key)
+    if record is None:
+        raise NotFound(f"No {record_type.replace('-', ' ')} is known by '{key}'.")
+    return record
 
 
 def record_ref(record_type: str, record: RecordBase, urls: Urls) -> RecordRef:

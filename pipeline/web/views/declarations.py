@@ -39,7 +39,7 @@ async def interest_from_form(
         await anyio.to_thread.run_sync(declare_interest, registry, user.actor, slug, data)
     except Invalid as exc:
         errors = error_list(exc.errors)
-        return await anyio.to_thread.run_sync(_record_page_with, request, registry, "project", slug, errors)
+        return await anyio.to_thread.run_sync(record_page_with, request, registry, "project", slug, errors)
     return redirect_with_flash(f"/projects/{slug}#interest", "interest-on")
 
 
@@ -52,7 +52,7 @@ async def withdraw_from_form(
     return redirect_with_flash(f"/projects/{slug}#interest", "interest-off")
 
 
-def _record_page_with(
+def record_page_with(
     request: Request[Any, Any, Any],
     registry: RegistryDep,
     record_type: str,
@@ -74,7 +74,7 @@ async def use_from_form(
         await anyio.to_thread.run_sync(declare_use, registry, user.actor, slug, data)
     except Invalid as exc:
         return await anyio.to_thread.run_sync(
-            _record_page_with, request, registry, "product", slug, error_list(exc.errors)
+            record_page_with, request, registry, "product", slug, error_list(exc.errors)
         )
     return redirect_with_flash(f"/products/{slug}#users", "use-on")
 

@@ -16,6 +16,7 @@ from pipeline.services.collaboration.adoption import product_users
 from pipeline.services.collaboration.contacts import is_contact, record_contact_is
 from pipeline.services.collaboration.interest import list_interest
 from pipeline.services.collaboration.messages import MESSAGE_TYPES
+from pipeline.services.collaboration.updates import list_updates
 from pipeline.services.councils.profile import council_names
 from pipeline.services.discovery.matching import suggest_partners
 from pipeline.services.identity.people import SignedInUser
@@ -98,11 +99,13 @@ def _contact_of(
 
 
 def _interest(registry: RegistryDep, user: SignedInUser | None, record: Any) -> dict[str, Any]:
-    """Who is interested in a project, and the choices of the "We're interested" form."""
+    """Who is interested in a project, the choices of the "We're interested" form, and the
+    project's updates."""
     interest = list_interest(registry, record.id)
     mine = user is not None and any(i.council.slug == user.council_slug for i in interest.items)
     items = [{"value": value, "text": text} for value, text in options_of(CollaborationOffer)]
-    return {"interest": interest, "interested": mine, "offer_items": items}
+    updates = list_updates(registry, record.id).items
+    return {"interest": interest, "interested": mine, "offer_items": items, "updates": updates}
 
 
 def _users(registry: RegistryDep, user: SignedInUser | None, record: Any) -> dict[str, Any]:
