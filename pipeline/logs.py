@@ -1,7 +1,7 @@
 """Secrets never reach a log: every log record is redacted as it is made, whoever logs it.
 
 Sign-in links and one-click confirmation links carry their secret in the path
-(`/sign-in/<secret>`, `/confirm-use/<signed token>`), and the server's access log
+(`/sign-in/<secret>`, `/confirm-use/<signed token>`, `/unsubscribe/<signed token>`), and the server's access log
 writes every path. Redacting in the record factory covers uvicorn, Litestar and our own loggers
 alike, in every process, whatever handlers are configured later.
 """
@@ -12,7 +12,7 @@ import logging
 import re
 from typing import Any
 
-SECRET_IN_PATH = re.compile(r"(/sign-in/|/confirm-use/)[A-Za-z0-9_~.%-]+")
+SECRET_IN_PATH = re.compile(r"(/sign-in/|/confirm-use/|/unsubscribe/)[A-Za-z0-9_~.%-]+")
 REDACTED = r"\1[redacted]"
 
 

@@ -26,6 +26,7 @@ from pipeline.storage.engine import make_engine
 from pipeline.storage.migrate import upgrade
 from pipeline.storage.models import ApiToken
 from tests.pages import Pages
+from tests.smtp import mail_server  # noqa: F401 (a fixture, for every test module)
 
 PUBLIC_URL = "http://testserver.local"
 logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -71,6 +72,16 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 def registry(settings: Settings, engine: Engine) -> Registry:
     empty_all_tables(engine)
     return Registry(settings, engine)
+
+
+@pytest.fixture
+def cli_env(registry: Registry) -> dict[str, str]:
+    """The environment of a `pipeline` command on the test database and data folder."""
+    settings = registry.settings
+    return {
+        "PIPELINE_DATABASE_URL": settings.resolved_database_url,
+        "PIPELINE_DATA_DIR": str(settings.data_dir),
+    }
 
 
 @pytest.fixture

@@ -213,6 +213,8 @@ def test_axe_finds_no_wcag_22_aa_violations_signed_out_and_in(browser: Browser, 
             "contact the team form": f"{others}/contact",
             "your council": "/your-council",
             "own council's project (post an update)": _project_led(server, by_camden=True),
+            "your email updates": "/email-updates",
+            "get email updates on a search": "/email-updates/new?search=q%3Drepairs",
         }
         for name, path in addresses.items():
             tab.page.goto(path)
@@ -225,7 +227,7 @@ def test_axe_finds_no_wcag_22_aa_violations_signed_out_and_in(browser: Browser, 
         tab.close()
     violations = {name: v for name, v in found.items() if v}
     assert violations == {}
-    assert len(found) == 2 * len(_page_types(server)) + 7
+    assert len(found) == 2 * len(_page_types(server)) + 9
 
 
 def test_a_phone_sized_screen_has_no_horizontal_scrolling(browser: Browser, server: LiveServer) -> None:

@@ -21,15 +21,6 @@ def run(settings_env: dict[str, str], *args: str) -> subprocess.CompletedProcess
     )
 
 
-@pytest.fixture
-def cli_env(registry: Registry) -> dict[str, str]:
-    settings = registry.settings
-    return {
-        "PIPELINE_DATABASE_URL": settings.resolved_database_url,
-        "PIPELINE_DATA_DIR": str(settings.data_dir),
-    }
-
-
 def test_token_create_prints_the_secret_alone_on_the_last_line(
     cli_env: dict[str, str], councils: dict[str, str]
 ) -> None:

@@ -2,44 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from email import message_from_bytes
 from pathlib import Path
-from typing import Any
-
-import pytest
-from aiosmtpd.controller import Controller
 
 from pipeline.config import load_settings
 from pipeline.services.mail.transports import Email, MailboxMailer, SmtpMailer, make_mailer
-from tests.live import free_port
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[Any] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd's name)
-        self.messages.append(message_from_bytes(envelope.content))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp_server() -> Iterator[tuple[Inbox, int]]:
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
+from tests.smtp import MailServer
 
 
 def test_smtp_mailer_delivers_through_the_configured_server(
-    smtp_server: tuple[Inbox, int], tmp_path: Path
+    mail_server: tuple[MailServer, int], tmp_path: Path
 ) -> None:
-    inbox, port = smtp_server
+    inbox, port = mail_server
     settings = load_settings(
         {},
         data_dir=str(tmp_path),
@@ -51,7 +24,7 @@ def test_smtp_mailer_delivers_through_the_configured_server(
     mailer = make_mailer(settings)
     assert isinstance(mailer, SmtpMailer)
     mailer.send(Email(to="jo@hackney.gov.uk", subject="Your Pipeline sign-in link", body="Use this link"))
-    [message] = inbox.messages
+    [message] = inbox.accepted
     assert message["To"] == "jo@hackney.gov.uk"
     assert message["From"] == "Pipeline <no-reply@pipeline.example>"
     assert message.get_payload().strip() == "Use this link"

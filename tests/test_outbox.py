@@ -4,22 +4,16 @@ once when the mailer is killed with SIGKILL in the middle of a batch."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from email import message_from_bytes
-from email.message import Message
 from pathlib import Path
 from typing import Any
 
 import msgspec
 import pytest
-from aiosmtpd.controller import Controller
 from sqlmodel import select
 
 from pipeline.config import Settings
@@ -27,45 +21,10 @@ from pipeline.services.context import Registry
 from pipeline.services.mail.outbox import counts, deliver_due, queue
 from pipeline.services.mail.transports import Email, SmtpMailer
 from pipeline.storage.mail import OutboxMessage
-from tests.live import free_port
+from tests.smtp import MailServer, mailer_env
 
 ROOT = Path(__file__).resolve().parent.parent
 NOON = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
-
-
-class MailServer:
-    """An SMTP server on loopback that keeps what it accepts, and answers as told."""
-
-    def __init__(self) -> None:
-        self.accepted: list[Message] = []
-        self.answer = "250 OK"
-        self.hold_number: int | None = None  # the nth email is held until its client goes away
-        self.held = threading.Event()
-        self._seen = 0
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd's name)
-        self._seen += 1
-        if self._seen == self.hold_number:
-            self.held.set()
-            await asyncio.Event().wait()  # cancelled when the client's connection is lost
-        if self.answer.startswith("250"):
-            self.accepted.append(message_from_bytes(envelope.content))
-        return self.answer
-
-    def message_ids(self) -> list[str]:
-        return [str(m["Message-ID"]) for m in self.accepted]
-
-
-@pytest.fixture
-def mail_server() -> Iterator[tuple[MailServer, int]]:
-    server = MailServer()
-    port = free_port()
-    controller = Controller(server, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield server, port
-    finally:
-        controller.stop()
 
 
 @pytest.fixture
@@ -165,20 +124,6 @@ def test_a_permanent_refusal_or_a_broken_header_is_dead_at_once(
     assert server.accepted == []
 
 
-def _mailer_env(settings: Settings, port: int) -> dict[str, str]:
-    return {
-        **os.environ,
-        "PIPELINE_DATABASE_URL": settings.resolved_database_url,
-        "PIPELINE_DATA_DIR": str(settings.data_dir),
-        "PIPELINE_LOG_LEVEL": "WARNING",
-        "PIPELINE_SMTP_HOST": "127.0.0.1",
-        "PIPELINE_SMTP_PORT": str(port),
-        "PIPELINE_SMTP_STARTTLS": "false",
-        "PIPELINE_MAIL_FROM": "Pipeline <pipeline@pipeline.example>",
-        "PIPELINE_MAIL_CLAIM_SECONDS": "0",  # the restarted mailer may take over at once
-    }
-
-
 @pytest.mark.slow
 def test_a_mailer_killed_mid_batch_delivers_every_email_exactly_once_after_restart(
     registry: Registry, settings: Settings, mail_server: tuple[MailServer, int]
@@ -188,7 +133,7 @@ def test_a_mailer_killed_mid_batch_delivers_every_email_exactly_once_after_resta
     queued = [_queue(registry, number, now=past) for number in range(1, 7)]
     server.hold_number = 3  # the third email reaches the server, which has not answered yet
     command = [sys.executable, "-m", "pipeline.cli", "mail", "send", "--follow"]
-    mailer = subprocess.Popen(command, env=_mailer_env(settings, port), cwd=ROOT)
+    mailer = subprocess.Popen(command, env=mailer_env(settings, port), cwd=ROOT)
     try:
         reached = server.held.wait(timeout=60)
     finally:
@@ -198,7 +143,7 @@ def test_a_mailer_killed_mid_batch_delivers_every_email_exactly_once_after_resta
     assert len(server.accepted) == 2
     again = subprocess.run(
         [sys.executable, "-m", "pipeline.cli", "mail", "send"],
-        env=_mailer_env(settings, port),
+        env=mailer_env(settings, port),
         cwd=ROOT,
         capture_output=True,
         text=True,

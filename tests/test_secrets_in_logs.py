@@ -54,3 +54,13 @@ def test_any_logger_redacts_a_sign_in_path(caplog: pytest.LogCaptureFixture) -> 
         logging.getLogger("elsewhere").warning("failed on /sign-in/abcDEF123_-xyz?x=1")
     assert "abcDEF123" not in caplog.text
     assert caplog.text.count("/sign-in/[redacted]") == 2
+
+
+def test_signed_links_are_redacted_too(caplog: pytest.LogCaptureFixture) -> None:
+    install_redaction()
+    with caplog.at_level(logging.INFO):
+        logging.getLogger("uvicorn.access").info("POST /unsubscribe/IjZk.aw6u.xdrq_nJA HTTP/1.1 200")
+        logging.getLogger("elsewhere").info("GET /confirm-use/WyJh.aw6u.Zz-9 HTTP/1.1 200")
+    assert "IjZk" not in caplog.text
+    assert "WyJh" not in caplog.text
+    assert "/unsubscribe/[redacted]" in caplog.text

@@ -13,7 +13,7 @@ from pipeline.cli.base import Context, main
 
 @main.group()
 def mail() -> None:
-    """Email the service sends (contact messages, interest, reminders)."""
+    """Email the service sends (contact messages, interest, reminders, digests)."""
 
 
 @mail.command("send")
@@ -21,18 +21,16 @@ def mail() -> None:
 @click.option("--server-pid", type=int, hidden=True, help="Quiet; stop when this parent process has gone.")
 @click.pass_obj
 def mail_send(obj: Context, follow: bool, server_pid: int | None) -> None:
-    """Queue the reminders that are due, then deliver the email that is due, over SMTP (or to
-    the test mailbox without a mail server)."""
+    """Queue the reminders and digests that are due, then deliver the email that is due, over
+    SMTP (or to the test mailbox without a mail server)."""
     from pipeline.companions import parent_alive
-    from pipeline.services.collaboration.reminders import remind_due
-    from pipeline.services.mail.outbox import deliver_due
+    from pipeline.services.mail.schedule import run_round
     from pipeline.services.records.changelog import utcnow
 
     registry = obj.registry
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     while server_pid is None or parent_alive(server_pid):
-        remind_due(registry, utcnow())
-        done = deliver_due(registry, registry.mailer, utcnow())
+        done = run_round(registry, registry.mailer, utcnow()).delivered
         if server_pid is None and (done.sent or done.failed or done.dead or not follow):
             click.echo(f"Sent {done.sent}; {done.failed} to try again later; {done.dead} set aside as dead.")
         if not follow:

@@ -30,6 +30,9 @@ FLASH_MESSAGES = {
     "use-confirmed": "Thank you: your council's use is confirmed for another 12 months.",
     "use-off": "Your council's declaration has been withdrawn.",
     "update-posted": "Your update is posted.",
+    "follow-on": "Done: you will get email updates on it.",
+    "follow-changed": "Saved: how often you get these email updates.",
+    "follow-off": "Done: you will no longer get those email updates.",
 }
 
 
@@ -101,6 +104,8 @@ def _navigation(path: str, user: SignedInUser | None) -> list[dict[str, Any]]:
     items = [("/search", "Search"), ("/similar", "Who else is working on this?"), ("/councils", "Councils")]
     if user and user.council_slug:
         items.append((f"/councils/{user.council_slug}", "Your council"))
+    if user:
+        items.append(("/email-updates", "Your email updates"))
     if not user:
         items.append(("/sign-in", "Sign in"))
     return [

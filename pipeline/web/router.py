@@ -20,6 +20,7 @@ from pipeline.web.views import (
     councils,
     declarations,
     editing,
+    email_updates,
     home,
     project_updates,
     records,
@@ -58,6 +59,7 @@ def pages_router() -> Router:
         confirm_use.confirm_use_page,
         confirm_use.confirm_use_now,
         your_council.change_contact,
+        *email_updates.HANDLERS,
     ]
     return Router(
         path="/",
@@ -83,7 +85,8 @@ def csrf_config(settings: Settings, key: str) -> CSRFConfig:
         cookie_secure=settings.is_https,
         cookie_httponly=True,
         cookie_samesite="lax",
-        exclude=["^/api/"],
+        # Unsubscribe links are posted by mail clients (RFC 8058): their signature is the proof.
+        exclude=["^/api/", "^/unsubscribe/"],
     )
 
 

@@ -70,6 +70,12 @@ class SearchForm:
                 pairs.append((name, moment.isoformat()))
         return urlencode(pairs)
 
+    def email_updates_url(self) -> str:
+        """Where to ask for email updates on this search (its words and filters, not its dates)."""
+        pairs: list[tuple[str, str]] = [("q", self.q)] if self.q else []
+        pairs += [(name, value) for name, values in self.request.filters.items() for value in values]
+        return "/email-updates/new?" + urlencode({"search": urlencode(pairs)})
+
     def without(self, name: str, value: str) -> str:
         """This search with one filter value removed (a "remove filter" link)."""
         return self.url(**{name: [v for v in self.filters.get(name, []) if v != value]})

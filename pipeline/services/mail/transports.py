@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.policy
 import json
 import logging
 import smtplib
@@ -18,6 +19,9 @@ from pipeline.services.records.changelog import utcnow
 
 log = logging.getLogger("pipeline.mail")
 MAILBOX_FILE = "mailbox.jsonl"
+# Lines up to RFC 5322's limit: a long List-Unsubscribe URL must stay one plain header value,
+# not be folded into encoded words that mail clients cannot follow.
+HEADER_POLICY = email.policy.default.clone(max_line_length=998)
 SMTP_TIMEOUT_SECONDS = 20
 
 
@@ -39,7 +43,7 @@ class Mailer(Protocol):
 
 def as_message(email: Email, sender: str) -> EmailMessage:
     """The email as MIME: plain text only; a header value with a line break is refused."""
-    message = EmailMessage()
+    message = EmailMessage(policy=HEADER_POLICY)
     message["From"] = sender
     message["To"] = email.to
     message["Subject"] = email.subject

@@ -7,6 +7,7 @@ from sqlmodel import SQLModel
 
 # Importing the table modules registers their tables on SQLModel.metadata.
 import pipeline.storage.collaboration
+import pipeline.storage.follows
 import pipeline.storage.mail
 import pipeline.storage.models  # noqa: F401
 

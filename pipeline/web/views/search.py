@@ -47,6 +47,7 @@ def search_page(request: Request[Any, Any, Any], registry: RegistryDep) -> Templ
         alternates=[*feeds, Alternate("application/json", api_url, "These results as JSON")],
         api_url=api_url,
         feeds=feeds,
+        email_updates_url=form.email_updates_url(),
     )
 
 

@@ -1,0 +1,1 @@
+"""Email updates: follows, their digests and one-click unsubscribing."""

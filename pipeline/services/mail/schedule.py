@@ -1,0 +1,31 @@
+"""The mailer's schedule, with no cron: each round it queues what has come due by the clock it
+is given (reminders, digests), then delivers the outbox.
+
+Every step is idempotent: what it queues, and the mark that it was queued, are written in
+one transaction, so a round cut short by `kill -9` is simply done again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from pipeline.services.collaboration.reminders import remind_due
+from pipeline.services.context import Registry
+from pipeline.services.follows.digests import send_due_digests
+from pipeline.services.mail.outbox import Delivered, deliver_due
+from pipeline.services.mail.transports import Mailer
+
+
+@dataclass(frozen=True)
+class Round:
+    reminders: int
+    digests: int
+    delivered: Delivered
+
+
+def run_round(registry: Registry, mailer: Mailer, now: datetime) -> Round:
+    """Queue everything due at `now`, then deliver everything due."""
+    reminders = remind_due(registry, now)
+    digests = send_due_digests(registry, now)
+    return Round(reminders, digests, deliver_due(registry, mailer, now))
