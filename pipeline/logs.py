@@ -1,9 +1,9 @@
 """Secrets never reach a log: every log record is redacted as it is made, whoever logs it.
 
-Sign-in links and one-click confirmation links carry their secret in the path
-(`/sign-in/<secret>`, `/confirm-use/<signed token>`, `/unsubscribe/<signed token>`), and the server's access log
-writes every path. Redacting in the record factory covers uvicorn, Litestar and our own loggers
-alike, in every process, whatever handlers are configured later.
+Sign-in links and one-click confirmation and unsubscribe links carry their secret in the path
+(`/sign-in/<secret>`, `/confirm-use/<signed token>`, `/unsubscribe/<signed token>`), and the
+server's access log writes every path. Redacting in the record factory covers uvicorn, Litestar
+and our own loggers alike, in every process, whatever handlers are configured later.
 """
 
 from __future__ import annotations
