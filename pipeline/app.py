@@ -28,6 +28,7 @@ from pipeline.api import (
     search,
     sync,
     updates,
+    webhooks,
 )
 from pipeline.api.allow import allow_every_method
 from pipeline.api.deps import before_api_request
@@ -89,6 +90,7 @@ def api_router(settings: Settings) -> Router:
         *interest.HANDLERS,
         *adoption.HANDLERS,
         *updates.HANDLERS,
+        *webhooks.HANDLERS,
     ]
     handlers += [*exchange.import_handlers(settings.max_import_bytes), exchange.export_handler]
     handlers += [sync.changes_handler, status_handler, openapi_document, api_docs]

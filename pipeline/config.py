@@ -168,6 +168,27 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     messages_per_record_per_day: Annotated[
         int, msgspec.Meta(ge=1, le=10_000), _doc("Most messages about one record in a day.")
     ] = 10
+    webhook_allow_private: Annotated[
+        bool,
+        _doc(
+            "Allow webhooks to loopback, private and link-local addresses (development and tests"
+            " only: otherwise they are refused, against server-side request forgery)."
+        ),
+    ] = False
+    webhook_attempts: Annotated[
+        int,
+        msgspec.Meta(ge=1, le=30),
+        _doc(
+            "Delivery attempts of one webhook call before it is set aside as dead (each waits"
+            " twice as long as the one before); a webhook with a dead delivery and nothing"
+            " delivered since is disabled after three, and its council's contacts are told."
+        ),
+    ] = 8
+    webhook_timeout_seconds: Annotated[
+        float,
+        msgspec.Meta(gt=0, le=60),
+        _doc("Longest wait to connect to a webhook's address, and again for its answer."),
+    ] = 10.0
     mail_from: Annotated[str, _doc("The From address of emails the service sends.")] = (
         "Pipeline <pipeline@localhost>"
     )

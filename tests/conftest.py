@@ -26,6 +26,7 @@ from pipeline.storage.engine import make_engine
 from pipeline.storage.migrate import upgrade
 from pipeline.storage.models import ApiToken
 from tests.pages import Pages
+from tests.receiver import receiver  # noqa: F401 (a fixture, for every test module)
 from tests.smtp import mail_server  # noqa: F401 (a fixture, for every test module)
 
 PUBLIC_URL = "http://testserver.local"

@@ -278,3 +278,30 @@ def test_project_updates_permission_matrix(
     assert answer.status_code == status, answer.text
     assert change_count(registry) - before == (1 if status == 201 else 0)
     assert len(client.get(path).json()["items"]) == (1 if status == 201 else 0)
+
+
+WEBHOOK_CALLERS = {
+    "no token": (None, 401),
+    "revoked token": ("revoked", 401),
+    "expired token": ("expired", 401),
+    "a council's token": ("camden", 201),
+    "admin naming no council": ("admin", 403),
+}
+
+
+@pytest.mark.parametrize("caller", WEBHOOK_CALLERS)
+def test_webhooks_permission_matrix(
+    client: TestClient[Any], registry: Registry, tokens: dict[str, str], caller: str
+) -> None:
+    import msgspec
+
+    registry.settings = msgspec.structs.replace(registry.settings, webhook_allow_private=True)
+    name, status = WEBHOOK_CALLERS[caller]
+    body = {"url": "http://127.0.0.1:9/hook", "query": "q=repairs"}  # never called here
+    answer = client.post("/api/v1/webhooks", json=body, headers=headers_for(tokens, name))
+    assert answer.status_code == status, answer.text
+    if status == 201:
+        hook = answer.json()["id"]
+        other = client.delete(f"/api/v1/webhooks/{hook}", headers=headers_for(tokens, "hackney"))
+        assert other.status_code == 404  # another council cannot see it, let alone delete it
+        assert client.delete(f"/api/v1/webhooks/{hook}", headers=headers_for(tokens, name)).status_code == 204

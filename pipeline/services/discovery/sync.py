@@ -27,7 +27,7 @@ def changes_since(registry: Registry, since: int, limit: int | None = None) -> C
     query = select(Change).where(col(Change.seq) > after).order_by(col(Change.seq)).limit(size + 1)
     with registry.reading() as session:
         rows = list(session.exec(query))
-    items = [_logged(change) for change in rows[:size]]
+    items = [logged_change(change) for change in rows[:size]]
     upto = items[-1].seq if items else since
     return ChangesPage(
         items=items,
@@ -40,7 +40,8 @@ def changes_since(registry: Registry, since: int, limit: int | None = None) -> C
     )
 
 
-def _logged(change: Change) -> LoggedChange:
+def logged_change(change: Change) -> LoggedChange:
+    """A change as `/api/v1/changes` and webhooks serve it."""
     assert change.seq is not None
     return LoggedChange(
         seq=change.seq,

@@ -28,6 +28,7 @@ from pipeline.services.follows.following import PERIODS, followed
 from pipeline.services.follows.unsubscribing import unsubscribe_headers, unsubscribe_url
 from pipeline.services.mail.outbox import mail_domain, queue
 from pipeline.services.mail.transports import Email
+from pipeline.services.records.changelog import record_of_change
 from pipeline.storage.follows import Digest, Follow
 from pipeline.storage.models import Change, Council
 
@@ -118,7 +119,7 @@ def digest_lines(
     registry: Registry, row: Follow, changes: list[Change], names: dict[str, str]
 ) -> list[DigestLine]:
     """The lines of a digest: each change about a record the follow includes, once."""
-    about = {change.seq: _record_of(change) for change in changes}
+    about = {change.seq: record_of_change(change) for change in changes}
     wanted = _included(registry, row, {record for record in about.values() if record})
     lines: list[DigestLine] = []
     created: set[str] = set()
@@ -134,14 +135,6 @@ def _included(registry: Registry, row: Follow, records: set[str]) -> set[str]:
     if row.record_key:
         return records & {row.record_key.partition(":")[2]}
     return records_matching(registry, read_saved_search(row.search, "search").request, records)
-
-
-def _record_of(change: Change) -> str | None:
-    """The record a change is about (None for a deletion: the record is no longer there)."""
-    if change.entity_type == "update":
-        data = change.data or {}
-        return str(data.get("project", {}).get("id", "")) or None
-    return change.entity_id if change.operation != "delete" else None
 
 
 def _lines(

@@ -15,17 +15,23 @@ from pipeline.services.context import Registry
 from pipeline.services.follows.digests import send_due_digests
 from pipeline.services.mail.outbox import Delivered, deliver_due
 from pipeline.services.mail.transports import Mailer
+from pipeline.services.webhooks.delivery import deliver_webhooks
+from pipeline.services.webhooks.dispatch import dispatch_changes
 
 
 @dataclass(frozen=True)
 class Round:
     reminders: int
     digests: int
+    webhook_calls: int
     delivered: Delivered
 
 
 def run_round(registry: Registry, mailer: Mailer, now: datetime) -> Round:
-    """Queue everything due at `now`, then deliver everything due."""
+    """Queue everything due at `now`, then deliver everything due (webhook calls, then email:
+    a webhook disabled in this round has its contacts told in the same round)."""
     reminders = remind_due(registry, now)
     digests = send_due_digests(registry, now)
-    return Round(reminders, digests, deliver_due(registry, mailer, now))
+    dispatch_changes(registry, now)
+    calls = deliver_webhooks(registry, now)
+    return Round(reminders, digests, calls, deliver_due(registry, mailer, now))

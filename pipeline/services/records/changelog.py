@@ -96,3 +96,14 @@ def changes_for(
         .limit(limit)
     )
     return list(session.exec(query))
+
+
+def record_of_change(change: Change) -> str | None:
+    """The record a change is about: a record's own change, or a project update, interest or
+    use about it (None for a deletion, whose record is gone, and for councils and messages)."""
+    if change.operation == "delete" or change.entity_type in ("council", "message"):
+        return None
+    if change.entity_type == "update":
+        project = (change.data or {}).get("project") or {}
+        return str(project.get("id") or "") or None
+    return change.entity_id

@@ -9,7 +9,8 @@ from sqlmodel import SQLModel
 import pipeline.storage.collaboration
 import pipeline.storage.follows
 import pipeline.storage.mail
-import pipeline.storage.models  # noqa: F401
+import pipeline.storage.models
+import pipeline.storage.webhooks  # noqa: F401
 
 engine = context.config.attributes["engine"]
 

@@ -1,0 +1,1 @@
+"""Webhooks: a council's systems get changes pushed to them, signed."""
