@@ -12,7 +12,7 @@ import logging
 import re
 from typing import Any
 
-SECRET_IN_PATH = re.compile(r"(/sign-in/|/confirm-use/|/unsubscribe/)[A-Za-z0-9_~.%-]+")
+SECRET_IN_PATH = re.compile(r"(/sign-in/|/confirm-use/|/still-active/|/unsubscribe/)[A-Za-z0-9_~.%-]+")
 REDACTED = r"\1[redacted]"
 
 

@@ -170,6 +170,7 @@ def _page_types(server: LiveServer) -> dict[str, str]:
         "council": "/councils/hackney",
         "sign in": "/sign-in",
         "not found": "/no/such/page",
+        "a link that cannot be used": "/unsubscribe/not-a-token",
     }
 
 

@@ -160,7 +160,7 @@ def test_confirming_a_project_clears_possibly_dormant(
     with registry.writing() as session:
         row = session.get(Project, made["id"])
         assert row is not None
-        row.last_confirmed_at = row.last_confirmed_at - timedelta(days=200)
+        row.last_confirmed_at = row.last_confirmed_at - timedelta(days=280)  # over nine months
         session.add(row)
     assert "Possibly dormant" in pages.get(f"/projects/{made['slug']}").get_text()
     pages.sign_in("jo@hackney.gov.uk")

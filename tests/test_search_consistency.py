@@ -19,7 +19,7 @@ from litestar.testing import TestClient
 from sqlmodel import select
 
 from pipeline.demo.seed import seed
-from pipeline.search.fields import FACET_NAMES, META_ID
+from pipeline.search.fields import KEYWORD_FACETS, META_ID
 from pipeline.search.indexer import catch_up
 from pipeline.search.store import IndexStore
 from pipeline.services.context import Registry
@@ -87,14 +87,14 @@ def expected(
 
     total = sum(1 for row in rows if passes(row))
     counts = {
-        name: Counter(v for row in rows if passes(row, name) for v in row[name]) for name in FACET_NAMES
+        name: Counter(v for row in rows if passes(row, name) for v in row[name]) for name in KEYWORD_FACETS
     }
     return total, counts
 
 
 def random_filters(rng: random.Random, rows: list[dict[str, set[str]]]) -> dict[str, list[str]]:
     filters: dict[str, list[str]] = {}
-    for name in rng.sample(FACET_NAMES, rng.randint(0, 3)):
+    for name in rng.sample(KEYWORD_FACETS, rng.randint(0, 3)):
         values = sorted({v for row in rows for v in row[name]})
         if values:
             filters[name] = rng.sample(values, min(len(values), rng.randint(1, 3)))
@@ -110,7 +110,7 @@ def test_facet_counts_equal_sql_counts_on_random_queries(client: TestClient[Any]
         result = client.get("/api/v1/search", params={**filters, "per_page": 1}).json()
         total, counts = expected(rows, filters)
         assert result["total"] == total, filters
-        for name in FACET_NAMES:
+        for name in KEYWORD_FACETS:
             shown = {f["value"]: f["count"] for f in result["facets"][name]}
             assert all(counts[name][value] == count for value, count in shown.items()), (filters, name)
             hidden = set(counts[name]) - set(shown)

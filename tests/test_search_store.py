@@ -151,3 +151,25 @@ def test_parts_of_a_mapped_segment_are_read_in_place_as_a_file_would_be() -> Non
     assert part.file.readinto(buffer) == 4
     assert bytes(buffer) == bytes([6, 7, 8, 9])
     assert isinstance(BufferFile(b"plain bytes").file, io.BytesIO)  # bytes are not copied anyway
+
+
+def test_an_index_made_before_a_field_was_added_is_started_afresh_and_filled_again(
+    client: TestClient[Any], registry: Registry, tokens: dict[str, str]
+) -> None:
+    from whoosh import index as whoosh_index
+
+    from pipeline.search.fields import build_schema
+
+    made = create(client, "projects", project_body(title="Older index"), tokens["hackney"])
+    store = registry.search.store
+    old = store.new_generation()  # an index of the schema before `confirmed` was added
+    older = build_schema()
+    older.remove("confirmed")
+    whoosh_index.create_in(str(old), older)
+    store.publish(old)
+    with store.reading() as searcher:
+        assert "confirmed" in searcher.schema.names()  # replaced on opening, not used as it was
+    assert store.current_generation() != old.name
+    registry.search.catch_up()
+    found = client.get("/api/v1/search?q=older").json()["items"]
+    assert [i["id"] for i in found] == [made["id"]]

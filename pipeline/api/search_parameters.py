@@ -24,6 +24,14 @@ def search_filters(
     ] = None,
     tag: FromQuery[Many] = None,
     region: FromQuery[Many] = None,
+    dormant: FromQuery[
+        Annotated[
+            list[Literal["yes", "no"]] | None,
+            Parameter(
+                description="Projects not confirmed as active for nine months (yes), or confirmed since (no)."
+            ),
+        ]
+    ] = None,
     updated_after: FromQuery[IsoTime] = None,
     updated_before: FromQuery[IsoTime] = None,
 ) -> SearchRequest:
@@ -31,7 +39,7 @@ def search_filters(
     return SearchRequest(
         q=q,
         filters=given_filters(
-            council=council, phase=phase, service_area=service_area, tag=tag, region=region
+            council=council, phase=phase, service_area=service_area, tag=tag, region=region, dormant=dormant
         ),
         updated_after=parse_time("updated_after", updated_after),
         updated_before=parse_time("updated_before", updated_before),

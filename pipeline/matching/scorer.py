@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from pipeline.matching.evidence import (
     Place,
@@ -16,8 +16,7 @@ from pipeline.matching.evidence import (
 )
 from pipeline.matching.retrieval import Found
 from pipeline.matching.weights import Weights
-
-DORMANT_AFTER = timedelta(days=274)  # nine months without a change or a confirmation
+from pipeline.search.fields import DORMANT_AFTER
 
 
 @dataclass(frozen=True)
@@ -55,11 +54,12 @@ class Scored:
 
 
 def is_dormant(found: Found, now: datetime) -> bool:
-    """Not changed (or confirmed) for nine months; the index keeps times in UTC without a zone."""
-    updated = found.fields.get("updated")
-    if not isinstance(updated, datetime):
+    """Not confirmed as active for nine months (a project), or, for records that are never
+    confirmed, not changed for nine months. The index keeps times in UTC without a zone."""
+    when = found.fields.get("confirmed") or found.fields.get("updated")
+    if not isinstance(when, datetime):
         return False
-    return now - (updated if updated.tzinfo else updated.replace(tzinfo=UTC)) > DORMANT_AFTER
+    return now - (when if when.tzinfo else when.replace(tzinfo=UTC)) > DORMANT_AFTER
 
 
 def by_council(

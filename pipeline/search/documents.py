@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pipeline.record_types import RECORD_TYPES
@@ -46,9 +46,18 @@ def document_for(record_type: str, data: Mapping[str, Any], regions: Mapping[str
         "tag": ",".join(data.get("tags", [])),
         "region": ",".join(dict.fromkeys(regions[c] for c in councils if regions.get(c))),
         "updated": datetime.fromisoformat(str(data["updated_at"])).replace(tzinfo=None),
+        **_confirmed(data),
         "title_sort": data["title"].lower(),
         "version": int(data["version"]),
     }
+
+
+def _confirmed(data: Mapping[str, Any]) -> dict[str, datetime]:
+    """When a record was last confirmed as active, for those that are confirmed (projects)."""
+    confirmed = data.get("last_confirmed_at")
+    if not confirmed:
+        return {}
+    return {"confirmed": datetime.fromisoformat(str(confirmed)).astimezone(UTC).replace(tzinfo=None)}
 
 
 def region_slug(region: str) -> str:

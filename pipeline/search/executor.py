@@ -21,6 +21,8 @@ from pipeline.search.query import SearchPlan, expansion_terms
 MAX_EXPANSIONS = 1000
 SNIPPET_CHARS = 240
 TOP_VALUES = {"tag": 30, "council": 50}
+RERANKED = 50  # hits beyond the page ranked again for dormancy
+DORMANT_WEIGHT = 0.5  # a possibly dormant record's share of its relevance
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,7 @@ def execute(searcher: Any, arrays: FacetArrays, matcher: Matcher, plan: SearchPl
     if total and not plan.has_text and plan.sort == "updated":
         hits = _newest(searcher, arrays, plan, final)
     else:
-        hits = _page(searcher, plan, final if narrowed else None, matcher) if total else []
+        hits = _page(searcher, plan, final if narrowed else None, matcher, arrays) if total else []
     suggestion = _suggestion(searcher, plan, raw_q, total)
     return RawResults(total=total, hits=hits, facets=facets, suggestion=suggestion)
 
@@ -121,16 +123,21 @@ def _facet_counts(
     return ranked[:limit] if limit else ranked
 
 
-def _page(searcher: Any, plan: SearchPlan, final: Mask | None, matcher: Matcher) -> list[Hit]:
+def _page(
+    searcher: Any, plan: SearchPlan, final: Mask | None, matcher: Matcher, arrays: FacetArrays
+) -> list[Hit]:
     """The requested page. Without filters Whoosh ranks on its own (and skips low-scoring blocks).
 
     Whoosh 2.7.4's inverse matcher (NOT) yields deleted documents, so Whoosh's own ranking is
     masked with every document that is not live, as well as the index's position marker.
+    Ranked by relevance, a possibly dormant record counts for less: the best `RERANKED` beyond
+    the page are ranked again, each dormant one's score multiplied by `DORMANT_WEIGHT`.
     """
     limit = plan.page * plan.per_page
+    extra = RERANKED if plan.sort == "relevance" else 0
     # No per-hit matched terms: recording them costs the collector on every match, and the
     # highlighter falls back to the query's own words, which a matching document contains.
-    options: dict[str, Any] = {"limit": limit, "terms": False}
+    options: dict[str, Any] = {"limit": limit + extra, "terms": False}
     if final is not None:
         options["filter"] = set(np.flatnonzero(final).tolist())
     else:
@@ -142,8 +149,12 @@ def _page(searcher: Any, plan: SearchPlan, final: Mask | None, matcher: Matcher)
     results = searcher.search(plan.text, **options)
     results.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
     results.formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
+    hits = list(results[0 : limit + extra])
+    if extra:
+        dormant = arrays.dormant()
+        hits.sort(key=lambda hit: -(hit.score or 0.0) * (DORMANT_WEIGHT if dormant[hit.docnum] else 1.0))
     start = (plan.page - 1) * plan.per_page
-    return [Hit(dict(hit.fields()), _snippet(hit, plan.has_text)) for hit in results[start:limit]]
+    return [Hit(dict(hit.fields()), _snippet(hit, plan.has_text)) for hit in hits[start:limit]]
 
 
 def _not_records(matcher: Matcher) -> set[int]:

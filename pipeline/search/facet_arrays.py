@@ -13,12 +13,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from whoosh.util.times import datetime_to_long
 
-from pipeline.search.fields import FACET_NAMES
+from pipeline.search.fields import DORMANT_AFTER, KEYWORD_FACETS
 
 IntArray = npt.NDArray[np.int64]
 Mask = npt.NDArray[np.bool_]
@@ -33,17 +35,30 @@ class SegmentFacet:
     value_ids: IntArray
 
 
-def read_updated(reader: Any) -> npt.NDArray[np.uint64]:
-    """The segment's `updated` sort column as raw, order-preserving integers."""
-    if "updated" not in reader.schema or not reader.has_column("updated"):
-        return np.zeros(reader.doc_count_all(), dtype=np.uint64)
-    return np.asarray(list(reader.column_reader("updated", translate=False)), dtype=np.uint64)
+NOT_CONFIRMED = np.iinfo(np.uint64).max  # what a record without the column holds
+
+
+def read_updated(reader: Any, column: str = "updated") -> npt.NDArray[np.uint64]:
+    """A segment's date column (`updated`, `confirmed`) as raw, order-preserving integers."""
+    if column not in reader.schema or not reader.has_column(column):
+        empty = 0 if column == "updated" else NOT_CONFIRMED
+        return np.full(reader.doc_count_all(), empty, dtype=np.uint64)
+    return np.asarray(list(reader.column_reader(column, translate=False)), dtype=np.uint64)
+
+
+def dormant_facet(confirmed: npt.NDArray[np.uint64], now: datetime) -> FacetArray:
+    """`yes` for records last confirmed more than nine months before `now`, `no` for the other
+    confirmed records; records that are never confirmed have neither."""
+    cutoff = datetime_to_long((now - DORMANT_AFTER).astimezone(UTC).replace(tzinfo=None))
+    docs = np.flatnonzero(confirmed != NOT_CONFIRMED).astype(np.int64)
+    values = np.where(confirmed[docs] < cutoff, 0, 1).astype(np.int64)
+    return FacetArray(["yes", "no"], docs, values)
 
 
 def read_segment(reader: Any) -> dict[str, SegmentFacet]:
     facets = {}
     indexed = set(reader.indexed_field_names())
-    for name in FACET_NAMES:
+    for name in KEYWORD_FACETS:
         docs: list[int] = []
         ids: list[int] = []
         values: list[str] = []
@@ -95,6 +110,11 @@ class FacetArrays:
     size: int
     facets: dict[str, FacetArray]
     updated: npt.NDArray[np.uint64]
+    confirmed: npt.NDArray[np.uint64]
+
+    def dormant(self) -> Mask:
+        """Documents of records not confirmed for nine months."""
+        return self.facets["dormant"].mask_for(["yes"], self.size)
 
     def newest(self, docs: Mask, start: int, stop: int) -> list[int]:
         """Documents in the set, newest first (ties by document number), from start to stop."""
@@ -108,33 +128,44 @@ class FacetArrayCache:
     """Assembles the index-wide arrays per searcher generation, reading only new segments."""
 
     def __init__(self) -> None:
-        self._segments: dict[Any, tuple[dict[str, SegmentFacet], npt.NDArray[np.uint64]]] = {}
+        self._segments: dict[Any, tuple[dict[str, SegmentFacet], Any, Any]] = {}
         self._assembled: tuple[Any, FacetArrays] | None = None
         self._lock = threading.Lock()
 
     def for_searcher(self, searcher: Any) -> FacetArrays:
+        """The arrays of this searcher's index, with dormancy as of today (assembled again when
+        the index or the day changes)."""
         reader = searcher.reader()
         leaves = reader.leaf_readers()
-        key = tuple((segment_key(leaf), offset) for leaf, offset in leaves)
+        now = datetime.now(UTC)
+        key = (tuple((segment_key(leaf), offset) for leaf, offset in leaves), now.date())
         with self._lock:
             if self._assembled is None or self._assembled[0] != key:
-                self._assembled = (key, self._assemble(leaves, reader.doc_count_all()))
+                self._assembled = (key, self._assemble(leaves, reader.doc_count_all(), now))
             return self._assembled[1]
 
-    def _assemble(self, leaves: list[tuple[Any, int]], size: int) -> FacetArrays:
+    def _assemble(self, leaves: list[tuple[Any, int]], size: int, now: datetime) -> FacetArrays:
         live = {}
-        parts: dict[str, list[tuple[SegmentFacet, int]]] = {name: [] for name in FACET_NAMES}
-        updated = []
+        parts: dict[str, list[tuple[SegmentFacet, int]]] = {name: [] for name in KEYWORD_FACETS}
+        updated, confirmed = [], []
         for leaf, offset in leaves:
             key = segment_key(leaf)
-            segment = self._segments.get(key) or (read_segment(leaf), read_updated(leaf))
+            segment = self._segments.get(key) or (
+                read_segment(leaf),
+                read_updated(leaf),
+                read_updated(leaf, "confirmed"),
+            )
             live[key] = segment
-            for name in FACET_NAMES:
+            for name in KEYWORD_FACETS:
                 parts[name].append((segment[0][name], offset))
             updated.append(segment[1])
+            confirmed.append(segment[2])
         self._segments = live
-        column = np.concatenate(updated) if updated else np.zeros(0, dtype=np.uint64)
-        return FacetArrays(size, {name: _merge(pieces) for name, pieces in parts.items()}, column)
+        updated_column = np.concatenate(updated) if updated else np.zeros(0, dtype=np.uint64)
+        confirmed_column = np.concatenate(confirmed) if confirmed else np.zeros(0, dtype=np.uint64)
+        facets = {name: _merge(pieces) for name, pieces in parts.items()}
+        facets["dormant"] = dormant_facet(confirmed_column, now)
+        return FacetArrays(size, facets, updated_column, confirmed_column)
 
 
 def _merge(pieces: list[tuple[SegmentFacet, int]]) -> FacetArray:

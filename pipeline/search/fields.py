@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from whoosh.analysis import StemmingAnalyzer
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 # Filterable, countable fields: the same names in the index, the API and the query language.
 # Each is a comma-separated, lower-cased keyword field (a record may have several values).
-FACET_NAMES: tuple[str, ...] = ("type", "council", "phase", "service_area", "tag", "region")
+KEYWORD_FACETS: tuple[str, ...] = ("type", "council", "phase", "service_area", "tag", "region")
+# `dormant` (yes or no) is counted and filtered like them, but worked out at search time from
+# the `confirmed` column: a record turns dormant as time passes, without changing.
+FACET_NAMES: tuple[str, ...] = (*KEYWORD_FACETS, "dormant")
+DORMANT_AFTER = timedelta(days=274)  # nine months without a confirmation
 TEXT_FIELDS: tuple[str, ...] = ("title", "content")
 META_ID = "__meta__"
 
@@ -15,7 +21,9 @@ META_ID = "__meta__"
 def build_schema() -> Schema:
     """The Whoosh schema. Changing it needs `pipeline reindex`."""
     text = StemmingAnalyzer()
-    facets = {name: KEYWORD(stored=True, commas=True, lowercase=True, scorable=False) for name in FACET_NAMES}
+    facets = {
+        name: KEYWORD(stored=True, commas=True, lowercase=True, scorable=False) for name in KEYWORD_FACETS
+    }
     return Schema(
         id=ID(stored=True, unique=True),
         slug=STORED(),
@@ -23,6 +31,7 @@ def build_schema() -> Schema:
         content=TEXT(analyzer=text, stored=True, spelling=True),
         owner=STORED(),
         updated=DATETIME(stored=True, sortable=True),
+        confirmed=DATETIME(stored=True, sortable=True),  # last confirmed as active (projects)
         title_sort=ID(sortable=True),
         version=NUMERIC(stored=True),
         applied_seq=NUMERIC(stored=True, bits=64),

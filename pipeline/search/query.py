@@ -10,7 +10,7 @@ from whoosh.qparser import AndGroup, MultifieldParser, PlusMinusPlugin
 from whoosh.qparser.dateparse import DateParserPlugin
 
 from pipeline.errors import InvalidQuery
-from pipeline.search.fields import FACET_NAMES, TEXT_FIELDS, build_schema
+from pipeline.search.fields import KEYWORD_FACETS, TEXT_FIELDS, build_schema
 
 MAX_QUERY_TERMS = 40
 MIN_PREFIX = 2
@@ -70,7 +70,7 @@ def _check_bounds(parsed: wq.Query) -> None:
                 raise InvalidQuery.one(
                     "q", f"Put at least {MIN_PREFIX} letters before a * in '{leaf.text}*'."
                 )
-        if leaf.field() not in (None, *TEXT_FIELDS, *FACET_NAMES):
+        if leaf.field() not in (None, *TEXT_FIELDS, *KEYWORD_FACETS):
             raise InvalidQuery.one("q", f"'{leaf.field()}:' is not a field you can search.")
 
 

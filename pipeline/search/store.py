@@ -84,7 +84,19 @@ class IndexStore:
                 self._close_searcher()
                 self._index = whoosh_index.open_dir(str(self.root / str(generation)))
                 self._generation = generation
+                if not _has_every_field(self._index):
+                    self._start_afresh()
             return self._index
+
+    def _start_afresh(self) -> None:
+        """An index made before a field was added: replace it with an empty one of the current
+        schema, which the indexing process fills again from the change log."""
+        log.warning("the search index lacks fields of this version: starting a new one")
+        self._close_searcher()
+        self.publish(self.new_generation())
+        generation = self.current_generation()
+        self._index = whoosh_index.open_dir(str(self.root / str(generation)))
+        self._generation = generation
 
     def searcher(self) -> Any:
         """The long-lived searcher, refreshed when the index has changed since it was opened.
@@ -171,6 +183,10 @@ class IndexStore:
                 self._index.close()
                 self._index = None
                 self._generation = None
+
+
+def _has_every_field(index: Any) -> bool:
+    return set(build_schema().names()) <= set(index.schema.names())
 
 
 def reusing_searcher(index: Any, old: Any) -> Any:

@@ -60,3 +60,14 @@ class ProjectUpdate(SQLModel, table=True):
     happened_on: date
     text: str = Field(max_length=1000)
     posted_at: datetime = _time()
+
+
+class ConfirmReminder(SQLModel, table=True):
+    """That a project's council was asked whether it is still active, for one confirmation:
+    one reminder per confirmation, however often the mailer looks."""
+
+    __tablename__ = "confirm_reminder"
+
+    project_id: str = Field(foreign_key="project.id", ondelete="CASCADE", primary_key=True, max_length=36)
+    confirmed_at: datetime = Field(sa_type=UtcDateTime, primary_key=True)
+    sent_at: datetime = _time()

@@ -94,6 +94,29 @@ def page(
     return response
 
 
+def cannot_page(
+    request: Request[Any, Any, Any],
+    reason: str,
+    next_step: str,
+    *,
+    title: str = "This link cannot be used",
+    next_link: tuple[str, str] | None = None,
+) -> Template:
+    """A 400 page for a link or request that cannot be used: why, and what to do instead
+    (`next_link` is an address and its words, after `next_step`)."""
+    href, text = next_link or ("", "")
+    return page(
+        request,
+        "link_invalid.html",
+        title=title,
+        status=400,
+        reason=reason,
+        next_step=next_step,
+        next_href=href,
+        next_text=text,
+    )
+
+
 def redirect_with_flash(path: str, flash: str) -> Redirect:
     """After a successful POST: go to `path` (303) and say what happened there once."""
     cookie = Cookie(key=FLASH_COOKIE, value=flash, max_age=60, path="/", httponly=True, samesite="lax")

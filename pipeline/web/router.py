@@ -27,6 +27,7 @@ from pipeline.web.views import (
     search,
     sign_in,
     similar,
+    still_active,
     your_council,
 )
 from pipeline.web.views.errors import PAGE_EXCEPTION_HANDLERS
@@ -60,6 +61,7 @@ def pages_router() -> Router:
         confirm_use.confirm_use_now,
         your_council.change_contact,
         *email_updates.HANDLERS,
+        *still_active.HANDLERS,
     ]
     return Router(
         path="/",
@@ -85,8 +87,7 @@ def csrf_config(settings: Settings, key: str) -> CSRFConfig:
         cookie_secure=settings.is_https,
         cookie_httponly=True,
         cookie_samesite="lax",
-        # Unsubscribe links are posted by mail clients (RFC 8058): their signature is the proof.
-        exclude=["^/api/", "^/unsubscribe/"],
+        exclude=["^/api/"],  # and handlers marked `exclude_from_csrf` (one-click unsubscribe)
     )
 
 

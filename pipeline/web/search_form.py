@@ -26,11 +26,13 @@ FACET_LEGENDS = {
     "council": "Council",
     "region": "Region",
     "tag": "Tag",
+    "dormant": "Possibly dormant",
 }
 CLOSED_VOCABULARIES: dict[str, tuple[str, ...]] = {
     "type": RECORD_TYPES,
     "phase": PHASES,
     "service_area": SERVICE_AREAS,
+    "dormant": ("yes", "no"),
 }
 DATE_PARTS = ("day", "month", "year")
 

@@ -13,9 +13,14 @@ from pipeline.vocab import PHASES, RECORD_TYPES, SERVICE_AREAS
 MAX_LENGTH = 2000
 MAX_WORDS = 500
 MAX_VALUES = 20
-FILTERS = ("type", "council", "phase", "service_area", "tag", "region")
+FILTERS = ("type", "council", "phase", "service_area", "tag", "region", "dormant")
 NAMES = ("q", *FILTERS)
-CLOSED: dict[str, tuple[str, ...]] = {"type": RECORD_TYPES, "phase": PHASES, "service_area": SERVICE_AREAS}
+CLOSED: dict[str, tuple[str, ...]] = {
+    "type": RECORD_TYPES,
+    "phase": PHASES,
+    "service_area": SERVICE_AREAS,
+    "dormant": ("yes", "no"),
+}
 
 
 @dataclass(frozen=True)

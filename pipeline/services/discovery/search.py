@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlmodel import col, select
@@ -56,7 +56,8 @@ def search_records(registry: Registry, request: SearchRequest) -> SearchPage:
 
     Kept until the index next changes: a repeated search is not run again.
     """
-    return registry.answer(("search", request.key()), lambda: _search(registry, request))
+    # Kept per day too: a record becomes possibly dormant as days pass, with no change.
+    return registry.answer(("search", request.key(), date.today()), lambda: _search(registry, request))
 
 
 def _search(registry: Registry, request: SearchRequest) -> SearchPage:

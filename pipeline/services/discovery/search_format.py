@@ -50,6 +50,10 @@ def facet_label(name: str, value: str, councils: dict[str, Council], regions: di
         return regions.get(value, value)
     if name == "service_area":
         return SERVICE_AREA_LABELS.get(value, value)
+    if name == "dormant":
+        return {"yes": "Not confirmed for nine months", "no": "Confirmed in the last nine months"}.get(
+            value, value
+        )
     return value.replace("-", " ").capitalize() if name in ("type", "phase") else value
 
 

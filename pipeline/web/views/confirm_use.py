@@ -14,7 +14,7 @@ from pipeline.dependencies import RegistryDep
 from pipeline.errors import Invalid, NotFound
 from pipeline.services.collaboration.reminders import confirm_by_link, read_link
 from pipeline.services.records.changelog import utcnow
-from pipeline.web.rendering import page
+from pipeline.web.rendering import cannot_page, page
 
 Token = str
 
@@ -45,6 +45,8 @@ async def confirm_use_now(
 
 def _invalid(request: Request[Any, Any, Any], error: Invalid | NotFound) -> Template:
     reason = error.errors[0].message if isinstance(error, Invalid) else error.detail
-    return page(
-        request, "confirm_use/invalid.html", title="This link cannot be used", status=400, reason=reason
+    return cannot_page(
+        request,
+        reason,
+        "You can confirm or withdraw your council's declaration on the product's page after signing in.",
     )

@@ -23,7 +23,7 @@ from pipeline.services.follows.following import (
 )
 from pipeline.services.follows.unsubscribing import read_unsubscribe, unsubscribe
 from pipeline.services.records.changelog import utcnow
-from pipeline.web.rendering import error_list, page, redirect_with_flash
+from pipeline.web.rendering import cannot_page, error_list, page, redirect_with_flash
 from pipeline.web.views.editing import signed_in
 
 FREQUENCY_TEXT = {
@@ -112,7 +112,8 @@ def unsubscribe_page(
     return page(request, "email_updates/unsubscribe.html", title="Unsubscribe", found=found, token=token)
 
 
-@post("/unsubscribe/{token:str}")
+# Mail clients post it themselves (RFC 8058), without a form token: the signature is the proof.
+@post("/unsubscribe/{token:str}", exclude_from_csrf=True)
 async def unsubscribe_now(
     request: Request[Any, Any, Any], registry: RegistryDep, token: FromPath[str]
 ) -> Template:
@@ -136,8 +137,12 @@ def _new_page(
         label = preview_follow(registry, search, record)
     except (Invalid, NotFound) as exc:
         reason = exc.errors[0].message if isinstance(exc, Invalid) else exc.detail
-        return page(
-            request, "email_updates/cannot.html", title="You cannot follow this", status=400, reason=reason
+        return cannot_page(
+            request,
+            reason,
+            "Search Pipeline, then use “Get email updates” on the results:",
+            title="You cannot follow this",
+            next_link=("/search", "search"),
         )
     return page(
         request,
@@ -153,12 +158,11 @@ def _new_page(
 
 
 def _invalid_link(request: Request[Any, Any, Any], error: Invalid) -> Template:
-    return page(
+    return cannot_page(
         request,
-        "email_updates/invalid.html",
-        title="This link cannot be used",
-        status=400,
-        reason=error.errors[0].message,
+        error.errors[0].message,
+        "To stop or change your email updates, sign in and open",
+        next_link=("/email-updates", "Your email updates"),
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from litestar import Request, Router, get
@@ -12,6 +12,7 @@ from litestar.response import Template
 from pipeline.dependencies import RegistryDep
 from pipeline.record_types import RECORD_TYPES
 from pipeline.schemas.common import Output
+from pipeline.search.fields import DORMANT_AFTER
 from pipeline.services.collaboration.adoption import product_users
 from pipeline.services.collaboration.contacts import is_contact, record_contact_is
 from pipeline.services.collaboration.interest import list_interest
@@ -30,13 +31,12 @@ from pipeline.vocab import CollaborationOffer
 from pipeline.web.record_forms import options_of
 from pipeline.web.rendering import Alternate, page
 
-DORMANT_AFTER = timedelta(days=183)
 HISTORY_SHOWN = 100
 SUGGESTIONS_SHOWN = 5
 
 
 def is_dormant(last_confirmed_at: datetime | None) -> bool:
-    """Not confirmed as active for six months."""
+    """Not confirmed as active for nine months (its council is reminded at six)."""
     return last_confirmed_at is not None and utcnow() - last_confirmed_at > DORMANT_AFTER
 
 
