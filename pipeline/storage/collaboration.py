@@ -71,3 +71,27 @@ class ConfirmReminder(SQLModel, table=True):
     project_id: str = Field(foreign_key="project.id", ondelete="CASCADE", primary_key=True, max_length=36)
     confirmed_at: datetime = Field(sa_type=UtcDateTime, primary_key=True)
     sent_at: datetime = _time()
+
+
+class ProjectAlert(SQLModel, table=True):
+    """A "project like mine" alert sent to a project's council about another council's record:
+    never twice for the same pair, at most one a week per project."""
+
+    __tablename__ = "project_alert"
+    __table_args__ = (Index("ix_project_alert_project_sent", "project_id", "sent_at"),)
+
+    project_id: str = Field(foreign_key="project.id", ondelete="CASCADE", primary_key=True, max_length=36)
+    record_id: str = Field(primary_key=True, max_length=36)
+    record_type: str = Field(max_length=20)
+    similarity: float
+    sent_at: datetime = _time()
+
+
+class WorkerPosition(SQLModel, table=True):
+    """How far along the change log a scheduled job of the mailer has got (`alerts`), moved in
+    the transaction that does the work for the changes before it."""
+
+    __tablename__ = "worker_position"
+
+    name: str = Field(primary_key=True, max_length=40)
+    position: int = 0
