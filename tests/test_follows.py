@@ -288,3 +288,30 @@ def test_a_mailer_killed_between_queueing_and_sending_digests_sends_each_once(
     assert len(set(server.message_ids())) == 3
     assert len(_digests(registry)) == 3  # the restarted mailer queued none again
     assert counts(registry)["sent"] == 3
+
+
+def test_email_to_a_contact_unsubscribes_them_in_one_click(
+    client: TestClient[Any], registry: Registry, tokens: dict[str, str]
+) -> None:
+    from pipeline.services.collaboration.contacts import add_contact, list_contacts
+    from pipeline.services.mail.outbox import deliver_due
+    from pipeline.services.mail.transports import MailboxMailer
+
+    add_contact(registry, SYSTEM, "hackney", "sam@hackney.gov.uk")
+    made = create(client, "projects", project_body(), tokens["hackney"])
+    interest = client.post(
+        f"/api/v1/projects/{made['slug']}/interest",
+        json={"offer": "share-code"},
+        headers=bearer(tokens["camden"]),
+    )
+    assert interest.status_code == 201
+    mailer = MailboxMailer(registry.settings.data_dir / "outbox")
+    deliver_due(registry, mailer, utcnow() + timedelta(seconds=1))
+    [email] = mailer.messages()
+    assert email.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    path = urlsplit(email.headers["List-Unsubscribe"].strip("<>")).path
+    anonymous = TestClient(client.app, base_url="http://testserver.local")
+    shown = anonymous.get(path)
+    assert "messages for Hackney and its records" in shown.text, shown.text[shown.text.find("<main"):][:1500]
+    assert anonymous.post(path, data={"List-Unsubscribe": "One-Click"}).status_code == 200
+    assert list_contacts(registry, SYSTEM, "hackney") == []

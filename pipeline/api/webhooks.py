@@ -22,7 +22,7 @@ from pipeline.services.webhooks.registration import (
     description=(
         "For the token's council. `query` is a search as a query string (empty: every change)."
         " Answers 201 with `secret`, shown this once. Each change is POSTed as JSON in the item"
-        " shape of `/api/v1/changes`, with `X-Pipeline-Delivery` (a unique id) and"
+        " shape of the change log (`GET changes`), with `X-Pipeline-Delivery` (a unique id) and"
         " `X-Pipeline-Signature: sha256=<hex HMAC-SHA256 of the raw body, keyed by the secret>`."
         " Addresses on loopback, private or link-local networks are refused (422)."
     ),

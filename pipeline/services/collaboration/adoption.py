@@ -17,13 +17,13 @@ from sqlmodel import Session, col, select
 
 from pipeline.errors import Forbidden, NotFound
 from pipeline.schemas.adoption import AdoptionIn, Declared, ProductUsers, UserOut
+from pipeline.services.collaboration.contact_mail import to_contact
 from pipeline.services.collaboration.contacts import recipients
 from pipeline.services.collaboration.declaring import declaring_council
 from pipeline.services.context import Registry
 from pipeline.services.councils.directory import council_ref
 from pipeline.services.identity.actors import Actor
 from pipeline.services.mail.outbox import mail_domain, queue
-from pipeline.services.mail.transports import Email
 from pipeline.services.records.changelog import append_change, utcnow
 from pipeline.services.records.link_rows import known_record, record_ref
 from pipeline.storage.collaboration import ProductAdoption
@@ -224,7 +224,8 @@ def _notify(registry: Registry, session: Session, product: Product, council: Cou
     )
     domain = mail_domain(registry.settings.public_url)
     for address in recipients(session, product.owner_council_id, "product", product.id):
-        email = Email(address, f"[Pipeline] {council.short_name} uses {product.title}", body)
+        subject = f"[Pipeline] {council.short_name} uses {product.title}"
+        email = to_contact(registry, session, product.owner_council_id, address, subject, body)
         queue(
             session,
             email,

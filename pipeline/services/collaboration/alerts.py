@@ -19,12 +19,12 @@ from sqlmodel import Session, col, select
 
 from pipeline.record_types import RECORD_TYPES
 from pipeline.schemas.matching import MatchIn, SimilarRecord
+from pipeline.services.collaboration.contact_mail import to_contact
 from pipeline.services.collaboration.contacts import recipients
 from pipeline.services.collaboration.messages import MESSAGE_TYPES
 from pipeline.services.context import Registry
 from pipeline.services.discovery.matching import match_problem
 from pipeline.services.mail.outbox import mail_domain, queue
-from pipeline.services.mail.transports import Email
 from pipeline.storage.changes import latest_seq
 from pipeline.storage.collaboration import ProjectAlert, WorkerPosition
 from pipeline.storage.models import Change, Council, Project
@@ -129,7 +129,7 @@ def _alert(registry: Registry, session: Session, candidate: Candidate, now: date
     for address in addresses:
         queue(
             session,
-            Email(address, subject, body),
+            to_contact(registry, session, project.owner_council_id, address, subject, body),
             key=f"alert:{project.id}:{record_id}:{address}",
             purpose="alert",
             now=now,

@@ -98,6 +98,33 @@ def recipients(session: Session, council_id: str, record_type: str, record_id: s
     return sorted(c.email for c in _contacts_of(session, council_id))
 
 
+def contact_id(session: Session, council_id: str, email: str) -> str | None:
+    """The id of a council's contact with this address (its one-click unsubscribe names it)."""
+    found = _contact(session, council_id, email)
+    return found.id if found is not None else None
+
+
+def stop_contact(registry: Registry, contact: str) -> str | None:
+    """Remove a contact by id, with the records it was named for (an unsubscribe link is the
+    proof); the council's name, or None if it had gone already."""
+    with registry.writing() as session:
+        found = session.get(CouncilContact, contact)
+        council = session.get(Council, found.council_id) if found is not None else None
+        if found is None or council is None:
+            return None
+        for named in session.exec(select(RecordContact).where(RecordContact.contact_id == found.id)):
+            session.delete(named)
+        session.delete(found)
+        return council.short_name
+
+
+def contact_council_name(registry: Registry, contact: str) -> str | None:
+    with registry.reading() as session:
+        found = session.get(CouncilContact, contact)
+        council = session.get(Council, found.council_id) if found is not None else None
+        return council.short_name if council is not None else None
+
+
 def council_contacts(session: Session, council_id: str) -> list[str]:
     """Every contact address of a council, to email it about its own declarations."""
     return sorted(c.email for c in _contacts_of(session, council_id))

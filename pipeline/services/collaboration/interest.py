@@ -15,13 +15,13 @@ from sqlmodel import Session, col, select
 
 from pipeline.errors import Forbidden, NotFound
 from pipeline.schemas.interest import Declared, InterestIn, InterestList, InterestOut
+from pipeline.services.collaboration.contact_mail import to_contact
 from pipeline.services.collaboration.contacts import recipients
 from pipeline.services.collaboration.declaring import declaring_council
 from pipeline.services.context import Registry
 from pipeline.services.councils.directory import council_ref
 from pipeline.services.identity.actors import Actor
 from pipeline.services.mail.outbox import mail_domain, queue
-from pipeline.services.mail.transports import Email
 from pipeline.services.records.changelog import append_change, utcnow
 from pipeline.services.records.link_rows import known_record, record_ref
 from pipeline.storage.collaboration import ProjectInterest
@@ -176,6 +176,7 @@ def _notify(
     email_to = recipients(session, project.owner_council_id, "project", project.id)
     domain = mail_domain(registry.settings.public_url)
     for address in email_to:
-        email = Email(address, f"[Pipeline] {council.short_name} is interested in {project.title}", body)
+        subject = f"[Pipeline] {council.short_name} is interested in {project.title}"
+        email = to_contact(registry, session, project.owner_council_id, address, subject, body)
         key = f"interest:{interest.id}:{interest.offer}:{now.isoformat()}:{address}"
         queue(session, email, key=key, purpose="interest", now=now, domain=domain)

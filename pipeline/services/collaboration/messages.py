@@ -17,6 +17,7 @@ from sqlmodel import Session, col, func, select
 from pipeline.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests
 from pipeline.record_types import RECORD_TYPES
 from pipeline.schemas.messages import MessageAccepted, MessageIn
+from pipeline.services.collaboration.contact_mail import to_contact
 from pipeline.services.collaboration.contacts import at_council_domain, recipients
 from pipeline.services.context import Registry
 from pipeline.services.councils.directory import council_ref
@@ -174,7 +175,7 @@ def _relay(
     body = _body(registry, sender, record_type, record, data)
     domain = mail_domain(registry.settings.public_url)
     for address in to:
-        addressed = Email(address, subject, body, reply_to=sender.reply_to)
+        addressed = to_contact(registry, session, owner.id, address, subject, body, reply_to=sender.reply_to)
         queue(
             session, addressed, key=f"message:{sent.id}:{address}", purpose="message", now=now, domain=domain
         )

@@ -17,10 +17,10 @@ from sqlmodel import col, or_, select
 from pipeline.errors import Invalid
 from pipeline.keys import secret_key
 from pipeline.services.collaboration.adoption import confirm_declaration
+from pipeline.services.collaboration.contact_mail import to_contact
 from pipeline.services.collaboration.contacts import council_contacts
 from pipeline.services.context import Registry
 from pipeline.services.mail.outbox import mail_domain, queue
-from pipeline.services.mail.transports import Email
 from pipeline.services.records.changelog import utcnow
 from pipeline.storage.collaboration import ProductAdoption
 from pipeline.storage.models import Council, Product
@@ -72,9 +72,8 @@ def remind_due(registry: Registry, now: datetime) -> int:
             )
             domain = mail_domain(registry.settings.public_url)
             for address in council_contacts(session, council.id):
-                email = Email(
-                    address, f"[Pipeline] Does {council.short_name} still use {product.title}?", body
-                )
+                subject = f"[Pipeline] Does {council.short_name} still use {product.title}?"
+                email = to_contact(registry, session, council.id, address, subject, body)
                 key = f"use-reminder:{adoption.id}:{adoption.confirmed_at.isoformat()}:{address}"
                 queue(session, email, key=key, purpose="use-reminder", now=now, domain=domain)
             adoption.reminded_for = adoption.confirmed_at

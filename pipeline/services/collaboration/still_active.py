@@ -17,11 +17,11 @@ from sqlmodel import Session, col, select
 
 from pipeline.errors import Invalid
 from pipeline.keys import secret_key
+from pipeline.services.collaboration.contact_mail import to_contact
 from pipeline.services.collaboration.contacts import recipients
 from pipeline.services.context import Registry
 from pipeline.services.identity.actors import Actor
 from pipeline.services.mail.outbox import mail_domain, queue
-from pipeline.services.mail.transports import Email
 from pipeline.services.records.catalogue import KINDS
 from pipeline.services.records.changelog import utcnow
 from pipeline.services.records.engine import touch_record
@@ -80,7 +80,9 @@ def _remind(registry: Registry, session: Session, project: Project, council: Cou
     )
     domain = mail_domain(registry.settings.public_url)
     for address in recipients(session, council.id, "project", project.id):
-        email = Email(address, f"[Pipeline] Is “{project.title}” still active?", body)
+        email = to_contact(
+            registry, session, council.id, address, f"[Pipeline] Is “{project.title}” still active?", body
+        )
         key = f"still-active:{project.id}:{project.last_confirmed_at.isoformat()}:{address}"
         queue(session, email, key=key, purpose="still-active", now=now, domain=domain)
 

@@ -21,14 +21,15 @@ import httpx
 from sqlmodel import Session, col, or_, select
 
 from pipeline.errors import Invalid
+from pipeline.services.collaboration.contact_mail import to_contact
 from pipeline.services.collaboration.contacts import council_contacts
 from pipeline.services.context import Registry
 from pipeline.services.mail.outbox import mail_domain, queue
-from pipeline.services.mail.transports import Email
 from pipeline.services.webhooks.addresses import check_webhook_url
 from pipeline.services.webhooks.registration import webhook_secret
 from pipeline.storage.models import Council
 from pipeline.storage.webhooks import Webhook, WebhookDelivery
+from pipeline.urls import api_path
 
 log = logging.getLogger("pipeline.webhooks")
 FIRST_WAIT = timedelta(minutes=1)
@@ -193,13 +194,20 @@ def _disable(registry: Registry, session: Session, webhook_id: str, answer: Answ
     body = (
         f"Pipeline has stopped calling a webhook of {council.short_name}:\n{webhook.url}\n\n"
         f"{webhook.disabled_reason}\n\nSee its deliveries: "
-        f"{registry.urls.absolute(f'/api/v1/webhooks/{webhook.id}/deliveries')}\n"
-        "Register it again (POST /api/v1/webhooks) once the receiver works.\n"
+        f"{registry.urls.absolute(api_path('webhooks', webhook.id, 'deliveries'))}\n"
+        f"Register it again (POST {api_path('webhooks')}) once the receiver works.\n"
     )
     for address in council_contacts(session, council.id):
         queue(
             session,
-            Email(address, f"[Pipeline] A webhook of {council.short_name} was disabled", body),
+            to_contact(
+                registry,
+                session,
+                council.id,
+                address,
+                f"[Pipeline] A webhook of {council.short_name} was disabled",
+                body,
+            ),
             key=f"webhook-disabled:{webhook.id}:{address}",
             purpose="webhook-disabled",
             now=now,
