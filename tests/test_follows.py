@@ -312,6 +312,6 @@ def test_email_to_a_contact_unsubscribes_them_in_one_click(
     path = urlsplit(email.headers["List-Unsubscribe"].strip("<>")).path
     anonymous = TestClient(client.app, base_url="http://testserver.local")
     shown = anonymous.get(path)
-    assert "messages for Hackney and its records" in shown.text, shown.text[shown.text.find("<main"):][:1500]
+    assert "messages for Hackney and its records" in shown.text, shown.text[shown.text.find("<main") :][:1500]
     assert anonymous.post(path, data={"List-Unsubscribe": "One-Click"}).status_code == 200
     assert list_contacts(registry, SYSTEM, "hackney") == []
