@@ -315,3 +315,17 @@ def test_email_to_a_contact_unsubscribes_them_in_one_click(
     assert "messages for Hackney and its records" in shown.text, shown.text[shown.text.find("<main") :][:1500]
     assert anonymous.post(path, data={"List-Unsubscribe": "One-Click"}).status_code == 200
     assert list_contacts(registry, SYSTEM, "hackney") == []
+
+
+def test_an_expired_unsubscribe_link_gets_a_clear_refusal(
+    registry: Registry, councils: dict[str, str]
+) -> None:
+    from pipeline.errors import Invalid
+    from pipeline.services.follows.unsubscribing import LINK_DAYS, read_unsubscribe, unsubscribe_url
+
+    done, _ = follow(registry, SYSTEM, "jo@camden.gov.uk", search="tag=repairs", frequency="weekly")
+    token = unsubscribe_url(registry, done.id).rsplit("/", 1)[1]
+    assert read_unsubscribe(registry, token, utcnow()).label == "Search: tag: repairs"
+    with pytest.raises(Invalid, match="expired"):
+        read_unsubscribe(registry, token, utcnow() + timedelta(days=LINK_DAYS + 1))
+    assert [f.id for f in list_follows(registry, SYSTEM, "jo@camden.gov.uk")] == [done.id]  # kept
