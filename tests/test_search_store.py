@@ -159,6 +159,7 @@ def test_an_index_made_before_a_field_was_added_is_started_afresh_and_filled_aga
     from whoosh import index as whoosh_index
 
     from pipeline.search.fields import build_schema
+    from pipeline.storage.changes import latest_seq
 
     made = create(client, "projects", project_body(title="Older index"), tokens["hackney"])
     store = registry.search.store
@@ -170,6 +171,8 @@ def test_an_index_made_before_a_field_was_added_is_started_afresh_and_filled_aga
     with store.reading() as searcher:
         assert "confirmed" in searcher.schema.names()  # replaced on opening, not used as it was
     assert store.current_generation() != old.name
-    registry.search.catch_up()
+    with registry.reading() as session:
+        latest = latest_seq(session)
+    assert registry.search.wait_for(latest, timeout=60)  # filled again from the whole change log
     found = client.get("/api/v1/search?q=older").json()["items"]
     assert [i["id"] for i in found] == [made["id"]]
