@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import pickle
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +114,35 @@ def test_the_applied_change_is_known_without_the_index_until_another_process_com
     indexer.publish(indexer.new_generation())  # a rebuilt index swapped in
     assert server.known_applied_seq() is None
     assert server.applied_seq() == 0
+    server.close()
+    indexer.close()
+
+
+def test_reading_the_applied_change_does_not_wait_behind_a_running_search(tmp_path: Path) -> None:
+    server, indexer = IndexStore(tmp_path / "index"), IndexStore(tmp_path / "index")
+    server.ensure()
+    _apply(indexer, 5)
+    assert server.applied_seq() == 5
+    searching, finish = threading.Event(), threading.Event()
+
+    def search() -> None:
+        with server.reading():  # a search holds the searcher
+            searching.set()
+            finish.wait(30)
+
+    running = threading.Thread(target=search)
+    running.start()
+    assert searching.wait(30)
+    answers: list[int] = []
+    reader = threading.Thread(target=lambda: answers.append(server.applied_seq()))
+    reader.start()
+    reader.join(timeout=10)
+    answered_during_search = not reader.is_alive()
+    finish.set()
+    running.join()
+    reader.join()
+    assert answered_during_search
+    assert answers == [5]
     server.close()
     indexer.close()
 

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import NamedTuple
 
-from whoosh.analysis import StemmingAnalyzer
-
 from pipeline.matching.vocabulary import ENGLISH_STOP_WORDS, SYNONYMS
+from pipeline.search.analysis import analysis
 
 Stems = tuple[str, ...]
 
@@ -25,15 +22,6 @@ class Concept:
     count: int = 1  # how often the text mentions it
 
 
-@cache
-def _analysis() -> tuple[re.Pattern[str], frozenset[str], int, Callable[[str], str]]:
-    """The search index's text analysis (StemmingAnalyzer), taken apart to run without
-    Whoosh's generator chain, which costs microseconds a word: same pattern, stop words,
-    minimum length and stemmer, so the stems line up with the index's terms."""
-    tokenizer, _, stop, stemmer = StemmingAnalyzer().items
-    return tokenizer.expression, frozenset(stop.stops), stop.min, lru_cache(maxsize=65536)(stemmer.stemfn)
-
-
 class Token(NamedTuple):
     stem: str
     start: int
@@ -44,7 +32,7 @@ class Token(NamedTuple):
 def tokens(text: str) -> tuple[Token, ...]:
     """Each word of the text that is not a stop word: its stem and where it is (remembered:
     the same records' texts are read again to explain one answer after another)."""
-    pattern, stops, shortest, stem = _analysis()
+    pattern, stops, shortest, stem = analysis()
     found = []
     for match in pattern.finditer(text):
         word = match.group(0).lower()

@@ -18,6 +18,7 @@ from pipeline.search.facet_arrays import FacetArrayCache, FacetArrays, segment_k
 from pipeline.search.indexer import catch_up, rebuild
 from pipeline.search.postings import Matcher, PostingCache
 from pipeline.search.query import SearchPlan
+from pipeline.search.ranking import FieldLengths
 from pipeline.search.store import IndexStore
 from pipeline.storage.changes import latest_seq
 
@@ -38,6 +39,7 @@ class SearchEngine:
         self.applies = applies  # False: another process (`pipeline index --follow`) applies changes
         self.facets = FacetArrayCache()
         self.postings = PostingCache()
+        self.lengths = FieldLengths()
         self._matcher: tuple[Any, Matcher] | None = None
         self._apply = threading.Lock()
         self._stop = threading.Event()
@@ -108,9 +110,8 @@ class SearchEngine:
 
     def run(self, plan: SearchPlan, raw_q: str) -> RawResults:
         with self.store.reading() as searcher:
-            return execute(
-                searcher, self.facets.for_searcher(searcher), self._matcher_for(searcher), plan, raw_q
-            )
+            arrays, matcher = self.facets.for_searcher(searcher), self._matcher_for(searcher)
+            return execute(searcher, arrays, matcher, self.lengths, plan, raw_q)
 
     def matching(self, plan: SearchPlan) -> list[tuple[str, str]]:
         """(type, id) of every record the plan matches, newest change first."""
@@ -130,7 +131,9 @@ class SearchEngine:
         leaves = searcher.reader().leaf_readers()
         key = (id(searcher), tuple(segment_key(leaf) for leaf, _ in leaves))
         if self._matcher is None or self._matcher[0] != key:
-            self._matcher = (key, Matcher(searcher, self.postings, [segment_key(leaf) for leaf, _ in leaves]))
+            keys = [segment_key(leaf) for leaf, _ in leaves]
+            self._matcher = (key, Matcher(searcher, self.postings, keys))
+            self.lengths.keep_only(keys)
         return self._matcher[1]
 
     def rebuild(self, progress: Any = None) -> int:

@@ -5,11 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC
-from html import escape
 from typing import Any
 
 import numpy as np
-from whoosh import highlight
 from whoosh import query as wq
 
 from pipeline.errors import InvalidQuery
@@ -17,11 +15,12 @@ from pipeline.search.facet_arrays import FacetArrays, Mask
 from pipeline.search.fields import FACET_NAMES, META_ID
 from pipeline.search.postings import Matcher
 from pipeline.search.query import SearchPlan, expansion_terms
+from pipeline.search.ranking import FieldLengths, scored_terms, scores, top
+from pipeline.search.snippets import plain_snippet, query_words, snippet
 
 MAX_EXPANSIONS = 1000
-SNIPPET_CHARS = 240
 TOP_VALUES = {"tag": 30, "council": 50}
-RERANKED = 50  # hits beyond the page ranked again for dormancy
+RERANKED = 50  # hits beyond the page ranked again for dormancy, when Whoosh ranks
 DORMANT_WEIGHT = 0.5  # a possibly dormant record's share of its relevance
 
 
@@ -39,7 +38,9 @@ class RawResults:
     suggestion: str | None
 
 
-def execute(searcher: Any, arrays: FacetArrays, matcher: Matcher, plan: SearchPlan, raw_q: str) -> RawResults:
+def execute(
+    searcher: Any, arrays: FacetArrays, matcher: Matcher, lengths: FieldLengths, plan: SearchPlan, raw_q: str
+) -> RawResults:
     _bound_expansions(searcher, plan.text)
     matched = _matching(matcher, plan)
     allowed = {
@@ -49,11 +50,12 @@ def execute(searcher: Any, arrays: FacetArrays, matcher: Matcher, plan: SearchPl
     counted = FACET_NAMES if plan.with_facets else ()
     facets = {name: _facet_counts(arrays, name, matched, allowed) for name in counted}
     total = int(final.sum())
-    narrowed = bool(plan.filters or plan.updated_after or plan.updated_before)
-    if total and not plan.has_text and plan.sort == "updated":
+    if not total:
+        hits: list[Hit] = []
+    elif not plan.has_text and plan.sort == "updated":
         hits = _newest(searcher, arrays, plan, final)
     else:
-        hits = _page(searcher, plan, final if narrowed else None, matcher, arrays) if total else []
+        hits = _page(searcher, plan, final, matcher, lengths, arrays)
     suggestion = _suggestion(searcher, plan, raw_q, total)
     return RawResults(total=total, hits=hits, facets=facets, suggestion=suggestion)
 
@@ -124,21 +126,42 @@ def _facet_counts(
 
 
 def _page(
-    searcher: Any, plan: SearchPlan, final: Mask | None, matcher: Matcher, arrays: FacetArrays
+    searcher: Any, plan: SearchPlan, final: Mask, matcher: Matcher, lengths: FieldLengths, arrays: FacetArrays
 ) -> list[Hit]:
-    """The requested page. Without filters Whoosh ranks on its own (and skips low-scoring blocks).
+    """The requested page, with its snippets. Ranked by relevance, a possibly dormant record
+    counts for less: its score is multiplied by `DORMANT_WEIGHT`."""
+    terms = scored_terms(plan.text) if plan.sort == "relevance" else None
+    if terms is not None:
+        scored = scores(searcher, matcher, lengths, terms)
+        scored[arrays.dormant()] *= DORMANT_WEIGHT
+        ranked = [doc for doc, _ in top(scored, final, plan.page * plan.per_page)]
+    else:
+        ranked = _ranked_by_whoosh(searcher, plan, final, matcher, arrays)
+    words = query_words(searcher, plan.text) if plan.has_text else None
+    shown = ranked[(plan.page - 1) * plan.per_page :]
+    return [Hit(fields, snippet(searcher, fields, words)) for fields in map(_fields_of(searcher), shown)]
+
+
+def _fields_of(searcher: Any) -> Any:
+    return lambda doc: dict(searcher.stored_fields(doc))
+
+
+def _ranked_by_whoosh(
+    searcher: Any, plan: SearchPlan, final: Mask, matcher: Matcher, arrays: FacetArrays
+) -> list[int]:
+    """Documents of the pages up to the requested one, ranked by Whoosh: for phrases, prefixes
+    and sorts other than relevance. Without filters Whoosh ranks on its own (and skips
+    low-scoring blocks).
 
     Whoosh 2.7.4's inverse matcher (NOT) yields deleted documents, so Whoosh's own ranking is
     masked with every document that is not live, as well as the index's position marker.
-    Ranked by relevance, a possibly dormant record counts for less: the best `RERANKED` beyond
-    the page are ranked again, each dormant one's score multiplied by `DORMANT_WEIGHT`.
+    Ranked by relevance, the best `RERANKED` beyond the page are ranked again for dormancy.
     """
     limit = plan.page * plan.per_page
     extra = RERANKED if plan.sort == "relevance" else 0
-    # No per-hit matched terms: recording them costs the collector on every match, and the
-    # highlighter falls back to the query's own words, which a matching document contains.
+    # No per-hit matched terms: recording them costs the collector on every match.
     options: dict[str, Any] = {"limit": limit + extra, "terms": False}
-    if final is not None:
+    if plan.filters or plan.updated_after or plan.updated_before:
         options["filter"] = set(np.flatnonzero(final).tolist())
     else:
         options["mask"] = _not_records(matcher)
@@ -146,15 +169,11 @@ def _page(
         options.update(sortedby="updated", reverse=True)
     elif plan.sort == "title":
         options.update(sortedby="title_sort")
-    results = searcher.search(plan.text, **options)
-    results.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
-    results.formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
-    hits = list(results[0 : limit + extra])
+    hits = list(searcher.search(plan.text, **options)[0 : limit + extra])
     if extra:
         dormant = arrays.dormant()
         hits.sort(key=lambda hit: -(hit.score or 0.0) * (DORMANT_WEIGHT if dormant[hit.docnum] else 1.0))
-    start = (plan.page - 1) * plan.per_page
-    return [Hit(dict(hit.fields()), _snippet(hit, plan.has_text)) for hit in hits[start:limit]]
+    return [hit.docnum for hit in hits[:limit]]
 
 
 def _not_records(matcher: Matcher) -> set[int]:
@@ -170,21 +189,7 @@ def _newest(searcher: Any, arrays: FacetArrays, plan: SearchPlan, final: Mask) -
     """Without words, newest first straight from the cached column (no scoring, no sorting in Whoosh)."""
     start = (plan.page - 1) * plan.per_page
     docs = arrays.newest(final, start, start + plan.per_page)
-    return [Hit(dict(fields), _plain_snippet(fields)) for fields in map(searcher.stored_fields, docs)]
-
-
-def _plain_snippet(fields: dict[str, Any]) -> str:
-    content = " ".join(str(fields.get("content", "")).split())
-    return escape(content[:SNIPPET_CHARS] + ("…" if len(content) > SNIPPET_CHARS else ""))
-
-
-def _snippet(hit: Any, has_text: bool) -> str:
-    """Highlighted text around the matches, HTML-escaped except for the <mark> tags."""
-    if has_text:
-        marked = hit.highlights("content", top=2) or hit.highlights("title")
-        if marked:
-            return " ".join(str(marked).split())
-    return _plain_snippet(dict(hit.fields()))
+    return [Hit(fields, plain_snippet(fields)) for fields in map(_fields_of(searcher), docs)]
 
 
 def _suggestion(searcher: Any, plan: SearchPlan, raw_q: str, total: int) -> str | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -53,24 +54,49 @@ class Postings:
             mask[self.ids + offset] = True
 
 
+class Weighted:
+    """The documents of one segment that hold a term, with the term's weight in each (how
+    often it occurs, times the field's boost): what relevance ranking needs."""
+
+    __slots__ = ("ids", "weights")
+
+    def __init__(self, ids: npt.NDArray[np.int32], weights: npt.NDArray[np.float32]) -> None:
+        self.ids = ids
+        self.weights = weights
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.ids.nbytes + self.weights.nbytes)
+
+
 class PostingCache:
     """Posting lists by (segment, field, term), shared by all searchers, least recently used
-    dropped first once they take more than `limit` bytes."""
+    dropped first once they take more than `limit` bytes. A list is kept as documents only
+    (`postings`, for masks) and, once ranking has asked for it, with weights (`weighted`)."""
 
     def __init__(self, limit: int = MAX_CACHED_BYTES) -> None:
-        self._lists: OrderedDict[tuple[Any, str, str], Postings] = OrderedDict()
+        self._lists: OrderedDict[tuple[Any, ...], Postings | Weighted] = OrderedDict()
         self._limit = limit
         self._bytes = 0
         self._lock = threading.Lock()
 
     def postings(self, leaf: Any, segment_key: Any, field: str, term: Any) -> Postings:
-        key = (segment_key, field, term)
+        found = self._cached((segment_key, field, term), lambda: _read_postings(leaf, field, term))
+        assert isinstance(found, Postings)
+        return found
+
+    def weighted(self, leaf: Any, segment_key: Any, field: str, term: Any) -> Weighted:
+        found = self._cached((segment_key, field, term, "weights"), lambda: _read_weighted(leaf, field, term))
+        assert isinstance(found, Weighted)
+        return found
+
+    def _cached(self, key: tuple[Any, ...], read: Callable[[], Postings | Weighted]) -> Postings | Weighted:
         with self._lock:
             found = self._lists.get(key)
             if found is not None:
                 self._lists.move_to_end(key)
                 return found
-        found = self._read(leaf, field, term)
+        found = read()
         with self._lock:
             if key not in self._lists:
                 self._lists[key] = found
@@ -79,20 +105,34 @@ class PostingCache:
                 self._bytes -= self._lists.popitem(last=False)[1].nbytes
         return found
 
-    @staticmethod
-    def _read(leaf: Any, field: str, term: Any) -> Postings:
-        size = leaf.doc_count_all()
-        if (field, term) not in leaf:
-            return Postings(np.zeros(0, dtype=np.int32), size)
-        return Postings(all_ids(leaf, field, term), size)
+
+def _read_postings(leaf: Any, field: str, term: Any) -> Postings:
+    size = leaf.doc_count_all()
+    if (field, term) not in leaf:
+        return Postings(np.zeros(0, dtype=np.int32), size)
+    return Postings(all_ids(leaf, field, term), size)
+
+
+def _read_weighted(leaf: Any, field: str, term: Any) -> Weighted:
+    if (field, term) not in leaf:
+        return Weighted(np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
+    return Weighted(*ids_and_weights(leaf, field, term))
+
+
+def _raw_matcher(leaf: Any, field: str, term: Any) -> Any:
+    return leaf._terms.matcher(field, leaf._text_to_bytes(field, term), leaf.schema[field].format)
+
+
+def _reads_blocks(raw: Any) -> bool:
+    return all(hasattr(raw, name) for name in ("_read_ids", "_next_block", "_lastblock", "_ids"))
 
 
 def all_ids(leaf: Any, field: str, term: Any) -> npt.NDArray[np.int32]:
     """Every document of the segment with the term, deleted ones included (masks are taken
     with the live documents): a posting block at a time where the codec allows, which is
     tens of times faster than Whoosh's one-posting-at-a-time iterator for a common word."""
-    raw = leaf._terms.matcher(field, leaf._text_to_bytes(field, term), leaf.schema[field].format)
-    if not all(hasattr(raw, name) for name in ("_read_ids", "_next_block", "_lastblock", "_ids")):
+    raw = _raw_matcher(leaf, field, term)
+    if not _reads_blocks(raw):
         return np.fromiter(raw.all_ids(), dtype=np.int32)  # inlined postings: a handful of ids
     blocks = []
     while True:
@@ -103,6 +143,29 @@ def all_ids(leaf: Any, field: str, term: Any) -> npt.NDArray[np.int32]:
             break
         raw._next_block()
     return np.concatenate(blocks)
+
+
+IdsAndWeights = tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]]
+
+
+def ids_and_weights(leaf: Any, field: str, term: Any) -> IdsAndWeights:
+    """Every document of the segment with the term, and the term's weight in each, a block at
+    a time (deleted documents included, as for `all_ids`)."""
+    raw = _raw_matcher(leaf, field, term)
+    if not (_reads_blocks(raw) and hasattr(raw, "_read_weights")):
+        return _one_at_a_time(raw)  # inlined postings: a handful
+    ids, weights = [], []
+    while True:
+        if raw._ids is None:
+            raw._read_ids()
+        if raw._weights is None:
+            raw._read_weights()
+        ids.append(np.asarray(raw._ids, dtype=np.int32))
+        weights.append(np.asarray(raw._weights, dtype=np.float32))
+        if raw._lastblock:
+            break
+        raw._next_block()
+    return np.concatenate(ids), np.concatenate(weights)
 
 
 class Matcher:
@@ -169,3 +232,12 @@ class Matcher:
         mask = np.zeros(self.size, dtype=bool)
         mask[np.fromiter(self.searcher.docs_for_query(query), dtype=np.int64)] = True
         return mask
+
+
+def _one_at_a_time(raw: Any) -> IdsAndWeights:
+    ids, weights = [], []
+    while raw.is_active():
+        ids.append(raw.id())
+        weights.append(raw.weight())
+        raw.next()
+    return np.asarray(ids, dtype=np.int32), np.asarray(weights, dtype=np.float32)

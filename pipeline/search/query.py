@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 from whoosh import query as wq
 from whoosh.qparser import AndGroup, MultifieldParser, PlusMinusPlugin
@@ -46,7 +47,13 @@ _PARSER = make_parser()
 
 def parse_text(text: str) -> wq.Query:
     """The query for the `q` parameter; Invalid('q', reason) when it cannot be used."""
-    stripped = text.strip()
+    return _parsed(text.strip())
+
+
+@lru_cache(maxsize=4096)
+def _parsed(stripped: str) -> wq.Query:
+    """Remembered: Whoosh's parser takes about 1.5 ms a query, and people repeat searches.
+    Queries are never changed once made (Whoosh's operations return new ones)."""
     if stripped in ("", "*"):
         return wq.Every()
     try:

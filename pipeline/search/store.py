@@ -134,7 +134,14 @@ class IndexStore:
             yield self.searcher()
 
     def applied_seq(self) -> int:
-        """The last change-log sequence number the current index has applied."""
+        """The last change-log sequence number the current index has applied.
+
+        Without waiting for a running search when the index has not committed since it was
+        last read (`known_applied_seq`): an answer-cache check never queues behind a search.
+        """
+        known = self.known_applied_seq()
+        if known is not None:
+            return known
         with self.reading() as searcher:
             meta = searcher.document(id=META_ID)
             seq = int(meta["applied_seq"]) if meta else 0
