@@ -51,8 +51,10 @@ from pipeline.services.identity.actors import SYSTEM  # noqa: E402
 from pipeline.services.identity.tokens import create_token  # noqa: E402
 
 TOOLS = ("locust>=2.32", "datasette>=0.65")
-# The two facets datasette counts with plain GROUP BY, without JSON arrays: a lighter question.
-LIGHT_FACETS = "_facet=type&_facet=phase"
+# Facets datasette counts with plain GROUP BY over plain columns, without JSON arrays (phase,
+# a record's first service area and its lead council): a lighter question than Pipeline's six
+# exact facets over every value of a record.
+LIGHT_FACETS = "_facet=phase&_facet=service_area&_facet=lead_council"
 FACETS = "&".join(
     ["_facet=type", "_facet=phase"]
     + [f"_facet_array={name}" for name in ("councils", "service_areas", "tags", "regions")]
@@ -66,6 +68,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=60, help="length of each Locust run")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--data-dir", type=Path, default=ROOT / "var" / "bench")
+    parser.add_argument(
+        "--compare-only",
+        type=int,
+        action="append",
+        metavar="USERS",
+        help="only the same searches against each system, at this many users (repeatable)",
+    )
     args = parser.parse_args()
     base: Path = args.data_dir
     out = base / "load"
@@ -82,6 +91,9 @@ def main() -> None:
     plan_file = out / "plan.json"
 
     print(f"Machine: {machine()}")
+    if args.compare_only:
+        compare_only(args, data_dir, peer_db, plan, plan_file, tools)
+        return
     print(f"Registry: {args.records} records; {args.users} users, {args.seconds} s a run, no think time\n")
     results: dict[str, Any] = {"machine": machine(), "records": args.records, "users": args.users}
     with pipeline_server(data_dir, args.workers) as (pipeline_url, server_pids):
@@ -105,6 +117,51 @@ def main() -> None:
             )
     report(results)
     (base / "load-results.json").write_text(json.dumps(results, indent=2))
+
+
+def compare_only(
+    args: Any, data_dir: Path, peer_db: Path, plan: dict[str, Any], plan_file: Path, tools: Path
+) -> None:
+    """The same distinct searches against each system alone, at each number of users."""
+    plan_file.write_text(json.dumps(plan))
+    out = plan_file.parent
+    rows: dict[int, dict[str, Any]] = {}
+    for users in args.compare_only:
+        args.users = users
+        with pipeline_server(data_dir, args.workers) as (pipeline_url, _):
+            warm(pipeline_url, plan)
+            ours = locust(tools, "pipeline-search", pipeline_url, plan_file, out / f"ours-{users}", args)
+        rows[users] = {"Pipeline": ours["search"]}
+        for variant in ("datasette", "datasette_light"):
+            with datasette_server(tools, peer_db) as datasette_url:
+                warm_datasette(datasette_url, plan, variant)
+                found = locust(
+                    tools,
+                    "datasette-search",
+                    datasette_url,
+                    plan_file,
+                    out / f"{variant}-{users}",
+                    args,
+                    variant,
+                )
+            rows[users][variant] = found["search"]
+    names = {
+        "Pipeline": f"Pipeline, {args.workers} workers: six exact facets, snippets",
+        "datasette": "datasette, FTS5: the same six facets (four as JSON arrays)",
+        "datasette_light": "datasette, FTS5: three plain-column facets, no snippets",
+    }
+    print(f"Registry: {args.records} records; {args.seconds} s a run, no think time\n")
+    print("| users | system | requests | errors | req/s | p50 ms | p95 ms | Pipeline's req/s as a multiple |")
+    print("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for users, systems in rows.items():
+        ours_rps = systems["Pipeline"]["rps"]
+        for key, row in systems.items():
+            ratio = "" if key == "Pipeline" else f"{ours_rps / row['rps']:.2f}" if row["rps"] else "inf"
+            print(
+                f"| {users} | {names[key]} | {row['requests']} | {row['failures']} | {row['rps']:.1f} | "
+                f"{row['p50']:.0f} | {row['p95']:.0f} | {ratio} |"
+            )
+    (args.data_dir / "compare-results.json").write_text(json.dumps(rows, indent=2))
 
 
 # --- Tools -------------------------------------------------------------------------------
@@ -159,10 +216,13 @@ def build_peer(database: Path, peer: Path) -> Path:
     with sqlite3.connect(peer) as db:
         db.execute(
             "CREATE TABLE records (id TEXT PRIMARY KEY, type TEXT, title TEXT, content TEXT, owner TEXT,"
-            " councils TEXT, phase TEXT, service_areas TEXT, tags TEXT, regions TEXT, updated TEXT)"
+            " councils TEXT, phase TEXT, service_areas TEXT, tags TEXT, regions TEXT, updated TEXT,"
+            " lead_council TEXT, service_area TEXT)"
         )
-        db.executemany("INSERT INTO records VALUES (?,?,?,?,?,?,?,?,?,?,?)", _peer_rows(database, regions))
-        for column in ("type", "phase", "updated"):
+        db.executemany(
+            "INSERT INTO records VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", _peer_rows(database, regions)
+        )
+        for column in ("type", "phase", "updated", "lead_council", "service_area"):
             db.execute(f"CREATE INDEX records_{column} ON records ({column})")
         db.execute(
             "CREATE VIRTUAL TABLE records_fts USING fts5"
@@ -192,6 +252,8 @@ def _peer_rows(database: Path, regions: dict[str, str]) -> Iterator[tuple[Any, .
             listed(doc["tag"]),
             listed(doc["region"]),
             doc["updated"].isoformat(),
+            doc["owner"],  # plain columns, for plain facets: the lead council, the first service area
+            next(iter(v for v in doc["service_area"].split(",") if v), None),
         )
 
 
@@ -239,10 +301,14 @@ def comparison(query: dict[str, Any], peer: str) -> dict[str, str]:
         if name in query:
             theirs[name] = query[name]
     theirs_url = f"/{peer}/records.json?{urlencode(theirs)}"
+    plain = {**theirs}
+    if "service_area" in query:
+        del plain["service_areas__arraycontains"]
+        plain["service_area"] = query["service_area"]
     return {
         "pipeline": ours,
         "datasette": f"{theirs_url}&{FACETS}",
-        "datasette_light": f"{theirs_url}&{LIGHT_FACETS}",
+        "datasette_light": f"/{peer}/records.json?{urlencode(plain)}&{LIGHT_FACETS}",
     }
 
 
@@ -482,7 +548,7 @@ def report(results: dict[str, Any]) -> None:
     systems = (
         ("Pipeline, 2 workers: six facets, snippets", ours),
         ("datasette, FTS5: the same six facets", theirs),
-        ("datasette, FTS5: two plain facets only", light),
+        ("datasette, FTS5: three plain-column facets only", light),
     )
     for name, row in systems:
         print(
@@ -495,7 +561,7 @@ def report(results: dict[str, Any]) -> None:
     light_throughput = ours["rps"] / light["rps"] if light["rps"] else float("inf")
     light_latency = ours["p95"] / light["p95"] if light["p95"] else float("inf")
     print(
-        f"Ratio, Pipeline to datasette with two plain facets: throughput {light_throughput:.2f}, "
+        f"Ratio, Pipeline to datasette with three plain facets: throughput {light_throughput:.2f}, "
         f"p95 {light_latency:.2f}"
     )
     results["ratios"] = {"throughput": throughput, "p95": latency}
