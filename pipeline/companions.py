@@ -5,12 +5,15 @@
   requests for that process's interpreter lock; in its own process the operating system shares
   the cores fairly, and the workers only read.
 - The mailer delivers the outbox, so no request waits on a mail server.
+- With several workers, each worker is one too, answering on the listening socket it is
+  handed (`pipeline.listeners`).
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -22,9 +25,14 @@ RESTART_DELAY_SECONDS = 1.0
 STOP_TIMEOUT_SECONDS = 10.0
 
 
+def child_command(*command: str) -> list[str]:
+    """A `pipeline` command that ends by itself if this process ends without stopping it (killed)."""
+    return [sys.executable, "-m", "pipeline.cli", *command, "--server-pid", str(os.getpid())]
+
+
 def companion_command(*command: str) -> list[str]:
-    """Quiet, and ending by itself if this process ends without stopping it (killed)."""
-    return [sys.executable, "-m", "pipeline.cli", *command, "--follow", "--server-pid", str(os.getpid())]
+    """Quiet, and following the database until stopped."""
+    return child_command(*command, "--follow")
 
 
 def indexer_command() -> list[str]:
@@ -38,10 +46,13 @@ def mailer_command() -> list[str]:
 class CompanionProcess:
     """Runs `command` until stopped; if it exits meanwhile, starts it again."""
 
-    def __init__(self, name: str, command: list[str], env: Mapping[str, str]) -> None:
+    def __init__(
+        self, name: str, command: list[str], env: Mapping[str, str], pass_fds: tuple[int, ...] = ()
+    ) -> None:
         self.name = name
         self._command = command
         self._env = dict(env)
+        self._pass_fds = pass_fds
         self._stopping = threading.Event()
         self._process: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()
@@ -64,7 +75,9 @@ class CompanionProcess:
     def _start(self) -> None:
         with self._lock:
             if not self._stopping.is_set():
-                self._process = subprocess.Popen(self._command, env=self._env)  # noqa: S603 (a fixed command)
+                self._process = subprocess.Popen(  # noqa: S603 (a fixed command)
+                    self._command, env=self._env, pass_fds=self._pass_fds
+                )
 
     def _keep_running(self) -> None:
         while not self._stopping.is_set():
@@ -100,3 +113,9 @@ def indexing_process(env: Mapping[str, str]) -> CompanionProcess:
 
 def mailer_process(env: Mapping[str, str]) -> CompanionProcess:
     return CompanionProcess("mailer", mailer_command(), env)
+
+
+def worker_process(number: int, listener: socket.socket, env: Mapping[str, str]) -> CompanionProcess:
+    """A server worker answering on `listener`, which it inherits."""
+    fd = listener.fileno()
+    return CompanionProcess(f"worker {number}", child_command("worker", "--fd", str(fd)), env, pass_fds=(fd,))

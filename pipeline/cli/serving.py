@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
+import time
+from contextlib import ExitStack
 from typing import Any
 
 import click
 
 from pipeline.cli.base import Context, fail, main
-from pipeline.companions import indexing_process, mailer_process
+from pipeline.companions import indexing_process, mailer_process, worker_process
 from pipeline.config import load_settings
+from pipeline.listeners import can_share_port, listening_sockets
 
 
 @main.command()
@@ -34,16 +39,62 @@ def serve(obj: Context, host: str | None, port: int | None, workers: int | None)
     # only read it. Another delivers the outbox. Nothing is written back into this process's
     # environment.
     with indexing_process(os.environ), mailer_process(os.environ):
-        uvicorn.run(
-            "pipeline.workers:app",
-            host=final.host,
-            port=final.port,
-            workers=final.workers,
-            log_level=settings.log_level.lower(),
-            # Forwarded headers are read by the app, from PIPELINE_TRUSTED_PROXIES only; uvicorn
-            # would believe any from loopback.
-            proxy_headers=False,
-        )
+        if final.workers > 1 and can_share_port():
+            serve_with_workers(final.host, final.port, final.workers)
+        else:
+            uvicorn.run(
+                "pipeline.workers:app",
+                host=final.host,
+                port=final.port,
+                workers=final.workers,
+                log_level=settings.log_level.lower(),
+                proxy_headers=False,  # as in `worker_command`
+            )
+
+
+def serve_with_workers(host: str, port: int, workers: int) -> None:
+    """Each worker its own process and its own socket on the port, until Ctrl+C or SIGTERM."""
+    stopping = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopping.set())
+    try:
+        with listening_sockets(host, port, workers) as sockets, ExitStack() as running:
+            for number, listener in enumerate(sockets, start=1):
+                running.enter_context(worker_process(number, listener, os.environ))
+            while not stopping.wait(0.5):
+                pass
+    except OSError as exc:
+        fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+
+
+@main.command("worker", hidden=True)
+@click.option("--fd", type=int, required=True, help="The listening socket this worker inherited.")
+@click.option("--server-pid", type=int, required=True, help="Stop when this parent process has gone.")
+@click.pass_obj
+def worker_command(obj: Context, fd: int, server_pid: int) -> None:
+    """One of `pipeline serve`'s workers, answering on the listening socket it was handed."""
+    import socket
+
+    import uvicorn
+
+    from pipeline.companions import parent_alive
+
+    config = uvicorn.Config(
+        "pipeline.workers:app",
+        log_level=obj.settings.log_level.lower(),
+        # Forwarded headers are read by the app, from PIPELINE_TRUSTED_PROXIES only; uvicorn
+        # would believe any from loopback.
+        proxy_headers=False,
+    )
+    server = uvicorn.Server(config)
+
+    def stop_when_orphaned() -> None:
+        while parent_alive(server_pid) and not server.should_exit:
+            time.sleep(1.0)
+        server.should_exit = True
+
+    threading.Thread(target=stop_when_orphaned, name="parent watch", daemon=True).start()
+    server.run(sockets=[socket.socket(fileno=fd)])
 
 
 @main.command("index")
@@ -52,9 +103,6 @@ def serve(obj: Context, host: str | None, port: int | None, workers: int | None)
 @click.pass_obj
 def index_command(obj: Context, follow: bool, server_pid: int | None) -> None:
     """Apply outstanding changes from the change log to the search index."""
-    import signal
-    import time
-
     from pipeline.companions import parent_alive
 
     search = obj.registry.search
