@@ -7,6 +7,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 import msgspec
 
@@ -189,6 +190,29 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
         msgspec.Meta(gt=0, le=60),
         _doc("Longest wait to connect to a webhook's address, and again for its answer."),
     ] = 10.0
+    openid_issuer: Annotated[
+        str,
+        _doc(
+            "Issuer URL of the OpenID Connect provider council staff sign in with (its discovery"
+            " document is read from /.well-known/openid-configuration under it). Empty turns"
+            ' "Sign in with your council account" off. For Microsoft Entra ID across councils:'
+            " https://login.microsoftonline.com/organizations/v2.0."
+        ),
+    ] = ""
+    openid_client_id: Annotated[str, _doc("Pipeline's client id at the OpenID provider.")] = ""
+    openid_client_secret: Annotated[str, _doc("Pipeline's client secret at the OpenID provider.")] = ""
+    openid_allowed_tenants: Annotated[
+        str,
+        _doc(
+            "Comma-separated tenant ids (the ID token's `tid`) allowed to sign in through a"
+            " multi-tenant issuer such as Entra ID's; empty allows any. Membership of a council"
+            " still follows the verified email domain."
+        ),
+    ] = ""
+    openid_scopes: Annotated[str, _doc("Scopes asked of the OpenID provider.")] = "openid email profile"
+    openid_timeout_seconds: Annotated[
+        float, msgspec.Meta(gt=0, le=60), _doc("Longest wait for the OpenID provider to answer.")
+    ] = 10.0
     mail_from: Annotated[str, _doc("The From address of emails the service sends.")] = (
         "Pipeline <pipeline@localhost>"
     )
@@ -207,6 +231,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'pipeline.db'}"
+
+
+# Hosts a development or test OpenID provider may use plain http on.
+LOOPBACK_NAMES = ("127.0.0.1", "::1", "localhost")
 
 
 class SettingsError(ValueError):
@@ -232,7 +260,24 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
     except msgspec.ValidationError as exc:
         raise SettingsError(_explain(str(exc))) from exc
     _check_proxies(settings.trusted_proxies)
+    _check_openid(settings)
     return settings
+
+
+def _check_openid(settings: Settings) -> None:
+    if not settings.openid_issuer:
+        return
+    issuer = urlsplit(settings.openid_issuer)
+    loopback = issuer.scheme == "http" and issuer.hostname in LOOPBACK_NAMES
+    if not (issuer.scheme == "https" and issuer.hostname) and not loopback:
+        raise SettingsError(f"{ENV_PREFIX}OPENID_ISSUER: must be an https:// URL (http only on loopback).")
+    if not settings.openid_client_id or not settings.openid_client_secret:
+        raise SettingsError(
+            f"{ENV_PREFIX}OPENID_CLIENT_ID and {ENV_PREFIX}OPENID_CLIENT_SECRET: both are needed"
+            f" with {ENV_PREFIX}OPENID_ISSUER."
+        )
+    if "openid" not in settings.openid_scopes.split():
+        raise SettingsError(f"{ENV_PREFIX}OPENID_SCOPES: must include openid.")
 
 
 def _check_proxies(setting: str) -> None:

@@ -4,6 +4,9 @@ Sign-in links and one-click confirmation and unsubscribe links carry their secre
 (`/sign-in/<secret>`, `/confirm-use/<signed token>`, `/unsubscribe/<signed token>`), and the
 server's access log writes every path. Redacting in the record factory covers uvicorn, Litestar
 and our own loggers alike, in every process, whatever handlers are configured later.
+
+The OpenID provider sends the browser back with a one-time `code` and the attempt's `state` in
+the query string (`/sign-in/account/callback?code=...&state=...`): their values are redacted too.
 """
 
 from __future__ import annotations
@@ -12,12 +15,15 @@ import logging
 import re
 from typing import Any
 
-SECRET_IN_PATH = re.compile(r"(/sign-in/|/confirm-use/|/still-active/|/unsubscribe/)[A-Za-z0-9_~.%-]+")
+SECRET_IN_PATH = re.compile(
+    r"(/sign-in/(?!account(?![A-Za-z0-9_~.%-]))|/confirm-use/|/still-active/|/unsubscribe/)[A-Za-z0-9_~.%-]+"
+)
+SECRET_IN_QUERY = re.compile(r"([?&](?:code|state|id_token|access_token)=)[^&#\s\"']+")
 REDACTED = r"\1[redacted]"
 
 
 def redact(text: str) -> str:
-    return SECRET_IN_PATH.sub(REDACTED, text)
+    return SECRET_IN_QUERY.sub(REDACTED, SECRET_IN_PATH.sub(REDACTED, text))
 
 
 class _RedactingFactory:

@@ -29,6 +29,9 @@ from tests.pages import Pages
 from tests.receiver import receiver  # noqa: F401 (a fixture, for every test module)
 from tests.smtp import mail_server  # noqa: F401 (a fixture, for every test module)
 
+# Headless Chromium (the `browser` fixture), loaded once this module is.
+pytest_plugins = ["tests.browsers"]
+
 PUBLIC_URL = "http://testserver.local"
 logging.getLogger("httpx").setLevel(logging.WARNING)
 POSTGRES_URL = os.environ.get("PIPELINE_TEST_DATABASE_URL", "")

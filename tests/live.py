@@ -30,9 +30,11 @@ def free_port() -> int:
 
 
 class LiveServer:
-    def __init__(self, data_dir: Path, database_url: str, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, data_dir: Path, database_url: str, env: dict[str, str] | None = None, port: int | None = None
+    ) -> None:
         self.data_dir = data_dir
-        self.port = free_port()
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
             **os.environ,
@@ -57,10 +59,10 @@ class LiveServer:
 
 @contextmanager
 def live_server(
-    data_dir: Path, database_url: str = "", env: dict[str, str] | None = None
+    data_dir: Path, database_url: str = "", env: dict[str, str] | None = None, port: int | None = None
 ) -> Iterator[LiveServer]:
-    """Migrate, seed the demo data and serve it; stopped (and waited for) on exit."""
-    server = LiveServer(data_dir, database_url or f"sqlite:///{data_dir / 'pipeline.db'}", env)
+    """Migrate, seed the demo data and serve it (on `port` if given); stopped (and waited for) on exit."""
+    server = LiveServer(data_dir, database_url or f"sqlite:///{data_dir / 'pipeline.db'}", env, port)
     server.run("db", "upgrade")
     server.run("seed")
     log = (data_dir / "server.log").open("w")

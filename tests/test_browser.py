@@ -7,15 +7,14 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, Response, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Response, expect
 from sqlalchemy import Engine
 
-from tests.conftest import POSTGRES_URL, empty_all_tables
-from tests.live import ROOT, LiveServer, chromium_path, live_server
+from tests.axe import axe_violations
+from tests.browsers import serving_demo_data
+from tests.live import LiveServer
 from tests.pages import check_html
 
-AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
-WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 MEMBER = "pat.example@hackney.gov.uk"
 
 pytestmark = pytest.mark.slow
@@ -23,20 +22,8 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, engine: Engine) -> Iterator[LiveServer]:
-    if POSTGRES_URL:
-        empty_all_tables(engine)
-    with live_server(tmp_path_factory.mktemp("live"), POSTGRES_URL) as running:
+    with serving_demo_data(tmp_path_factory.mktemp("live"), engine) as running:
         yield running
-    if POSTGRES_URL:
-        empty_all_tables(engine)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=chromium_path(), headless=True)
-        yield chromium
-        chromium.close()
 
 
 class Visit:
@@ -186,17 +173,6 @@ def _project_led(server: LiveServer, *, by_camden: bool) -> str:
     raise AssertionError(f"the demo data has no such project (led by Camden: {by_camden})")
 
 
-def _axe(page: Page) -> list[dict[str, Any]]:
-    page.add_script_tag(path=str(AXE))
-    result: dict[str, Any] = page.evaluate(
-        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_22_AA
-    )
-    return [
-        {"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]}
-        for v in result["violations"]
-    ]
-
-
 def test_axe_finds_no_wcag_22_aa_violations_signed_out_and_in(browser: Browser, server: LiveServer) -> None:
     tab = Visit(browser, server, bypass_csp=True)  # lets the test inject axe; the pages are unchanged
     addresses = _page_types(server)
@@ -204,7 +180,7 @@ def test_axe_finds_no_wcag_22_aa_violations_signed_out_and_in(browser: Browser, 
     try:
         for name, path in addresses.items():
             tab.page.goto(path)
-            found[f"signed out: {name}"] = _axe(tab.page)
+            found[f"signed out: {name}"] = axe_violations(tab.page)
         tab.sign_in("axe.tester@camden.gov.uk")
         others = _project_led(server, by_camden=False)
         addresses |= {
@@ -219,10 +195,10 @@ def test_axe_finds_no_wcag_22_aa_violations_signed_out_and_in(browser: Browser, 
         }
         for name, path in addresses.items():
             tab.page.goto(path)
-            found[f"signed in: {name}"] = _axe(tab.page)
+            found[f"signed in: {name}"] = axe_violations(tab.page)
         tab.page.goto("/projects/new")
         tab.page.get_by_role("button", name="Save").click()
-        found["signed in: form with errors"] = _axe(tab.page)
+        found["signed in: form with errors"] = axe_violations(tab.page)
         tab.check_documents()
     finally:
         tab.close()

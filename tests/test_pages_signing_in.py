@@ -238,3 +238,33 @@ def test_posts_without_a_csrf_token_are_refused(client: TestClient[Any], council
     assert "form was open too long" in response.text
     forged = client.post("/sign-in", data={"email": "jo@hackney.gov.uk", "_csrf_token": "0" * 128})
     assert forged.status_code == 403
+
+
+def test_without_an_openid_provider_only_the_emailed_link_is_offered(pages: Pages) -> None:
+    start = pages.get("/sign-in")
+    assert "Sign in with your council account" not in start.get_text()
+    assert "Email me a sign-in link" in start.get_text()
+    pages.get("/sign-in/account", status=404)
+    pages.get("/sign-in/account/callback?code=x&state=y", status=400)
+
+
+@pytest.mark.parametrize(
+    ("settings", "named"),
+    [
+        ({"PIPELINE_OPENID_ISSUER": "http://login.example.org"}, "PIPELINE_OPENID_ISSUER"),
+        ({"PIPELINE_OPENID_ISSUER": "http://127.0.0.1.example.org"}, "PIPELINE_OPENID_ISSUER"),
+        ({"PIPELINE_OPENID_ISSUER": "https://login.example.org"}, "PIPELINE_OPENID_CLIENT_SECRET"),
+        (
+            {
+                "PIPELINE_OPENID_ISSUER": "https://login.example.org",
+                "PIPELINE_OPENID_CLIENT_ID": "pipeline",
+                "PIPELINE_OPENID_CLIENT_SECRET": "s",
+                "PIPELINE_OPENID_SCOPES": "email",
+            },
+            "PIPELINE_OPENID_SCOPES",
+        ),
+    ],
+)
+def test_openid_settings_that_cannot_work_are_refused_at_start(settings: dict[str, str], named: str) -> None:
+    with pytest.raises(SettingsError, match=named):
+        load_settings(settings)

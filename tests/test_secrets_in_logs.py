@@ -64,3 +64,13 @@ def test_signed_links_are_redacted_too(caplog: pytest.LogCaptureFixture) -> None
     assert "IjZk" not in caplog.text
     assert "WyJh" not in caplog.text
     assert "/unsubscribe/[redacted]" in caplog.text
+
+
+def test_the_openid_callback_code_and_state_are_redacted(caplog: pytest.LogCaptureFixture) -> None:
+    install_redaction()
+    line = "GET /sign-in/account/callback?code=Qx7-code_9&state=St4te-value&iss=x HTTP/1.1 303"
+    with caplog.at_level(logging.INFO):
+        logging.getLogger("uvicorn.access").info(line)
+    assert "Qx7" not in caplog.text
+    assert "St4te" not in caplog.text
+    assert "/sign-in/account/callback?code=[redacted]&state=[redacted]&iss=x" in caplog.text

@@ -243,6 +243,23 @@ class SignInLink(SQLModel, table=True):
     used_at: datetime | None = _maybe_time()
 
 
+class OpenIdAttempt(SQLModel, table=True):
+    """A sign-in sent to the OpenID provider and not yet back: spent once, when it returns.
+
+    Only the hash of `state` is kept (the browser holds `state` in a cookie too); the nonce and
+    the PKCE verifier are needed as they are, and live for minutes.
+    """
+
+    __tablename__ = "openid_attempt"
+
+    state_hash: str = Field(primary_key=True, max_length=64)
+    nonce: str = Field(max_length=64)
+    code_verifier: str = Field(max_length=128)
+    created_at: datetime = _time(index=True)
+    expires_at: datetime = _time()
+    used_at: datetime | None = _maybe_time()
+
+
 class WebSession(SQLModel, table=True):
     """A signed-in browser: the cookie holds a signed secret; only its hash is stored."""
 

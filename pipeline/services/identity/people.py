@@ -52,7 +52,7 @@ class SignInSent:
     minutes: int
 
 
-def _digest(secret: str) -> str:
+def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
@@ -110,7 +110,7 @@ def request_sign_in(registry: Registry, email_text: str, requester: str) -> Sign
                 f"{email.rpartition('@')[2]} is not the email domain of a council in Pipeline."
                 " Enter the email address you use at work for a council.",
             )
-        requester_key = _digest(requester)[:32]
+        requester_key = digest(requester)[:32]
         mailbox = mailbox_of(email, council)
         _check_rate(session, requester_key, settings)
         if _mailbox_is_full(session, mailbox, settings.sign_in_requests_per_hour):
@@ -118,7 +118,7 @@ def request_sign_in(registry: Registry, email_text: str, requester: str) -> Sign
         _replace_outstanding(session, mailbox, now)
         session.add(
             SignInLink(
-                token_hash=_digest(secret),
+                token_hash=digest(secret),
                 email=email,
                 mailbox=mailbox,
                 council_id=council.id,
@@ -186,30 +186,42 @@ def sign_in_link_is_usable(registry: Registry, secret: str) -> bool:
 
 def use_sign_in_link(registry: Registry, secret: str) -> tuple[str, SignedInUser]:
     """Spend a sign-in link: the person becomes a member of its council and gets a session key."""
-    session_secret = secrets.token_urlsafe(32)
     now = utcnow()
     with registry.writing() as session:
         link = _usable_link(session, secret)
         if link is None:
             raise Unauthenticated("This sign-in link has expired or has already been used.")
         link.used_at = now
-        user = _upsert_user(session, link.email, link.council_id)
-        user.last_signed_in_at = now
-        session.add_all([link, user])
-        session.add(
-            WebSession(
-                token_hash=_digest(session_secret),
-                user_id=user.id,
-                created_at=now,
-                expires_at=now + timedelta(hours=registry.settings.session_hours),
-            )
+        session.add(link)
+        return open_session(session, registry.settings, link.email, link.council_id)
+
+
+def open_session(
+    session: Session, settings: Settings, email: str, council_id: str | None
+) -> tuple[str, SignedInUser]:
+    """Sign a person in whose address has been proved: a new session key, and who they are.
+
+    `council_id` is the council their address makes them a member of (None: no council).
+    """
+    session_secret = secrets.token_urlsafe(32)
+    now = utcnow()
+    user = _upsert_user(session, email, council_id)
+    user.last_signed_in_at = now
+    session.add(user)
+    session.add(
+        WebSession(
+            token_hash=digest(session_secret),
+            user_id=user.id,
+            created_at=now,
+            expires_at=now + timedelta(hours=settings.session_hours),
         )
-        session.flush()
-        return session_secret, _signed_in(session, user)
+    )
+    session.flush()
+    return session_secret, _signed_in(session, user)
 
 
 def _usable_link(session: Session, secret: str) -> SignInLink | None:
-    link = session.get(SignInLink, _digest(secret))
+    link = session.get(SignInLink, digest(secret))
     if link is None or link.used_at is not None or link.expires_at <= utcnow():
         return None
     return link
@@ -227,7 +239,7 @@ def _upsert_user(session: Session, email: str, council_id: str | None) -> UserAc
 def user_for_session(registry: Registry, session_secret: str) -> SignedInUser | None:
     """The person a session key belongs to, if the session is current."""
     with registry.reading() as session:
-        row = session.get(WebSession, _digest(session_secret))
+        row = session.get(WebSession, digest(session_secret))
         if row is None or row.ended_at is not None or row.expires_at <= utcnow():
             return None
         user = session.get(UserAccount, row.user_id)
@@ -236,7 +248,7 @@ def user_for_session(registry: Registry, session_secret: str) -> SignedInUser | 
 
 def end_session(registry: Registry, session_secret: str) -> None:
     with registry.writing() as session:
-        row = session.get(WebSession, _digest(session_secret))
+        row = session.get(WebSession, digest(session_secret))
         if row is not None and row.ended_at is None:
             row.ended_at = utcnow()
             session.add(row)

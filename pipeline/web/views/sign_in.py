@@ -1,4 +1,4 @@
-"""Signing in with an emailed one-time link, and signing out."""
+"""Signing in with an emailed one-time link, and signing out (the council account: `sign_in_account`)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from litestar.response import Redirect, Template
 
 from pipeline.dependencies import RegistryDep
 from pipeline.errors import Invalid, TooManyRequests, Unauthenticated
+from pipeline.services.identity.openid import is_configured as openid_is_configured
 from pipeline.services.identity.people import (
     end_session,
     request_sign_in,
@@ -22,9 +23,15 @@ from pipeline.web.rendering import error_list, page, redirect_with_flash
 from pipeline.web.sessions import SessionCookies
 
 
+def _start_page(request: Request[Any, Any, Any], registry: RegistryDep, **context: Any) -> Template:
+    """The sign-in page, offering the council account first when a provider is set up."""
+    offered = openid_is_configured(registry.settings)
+    return page(request, "sign_in/start.html", title="Sign in", account_sign_in=offered, **context)
+
+
 @get("/sign-in")
-async def sign_in_form(request: Request[Any, Any, Any]) -> Template:
-    return page(request, "sign_in/start.html", title="Sign in", email="")
+async def sign_in_form(request: Request[Any, Any, Any], registry: RegistryDep) -> Template:
+    return _start_page(request, registry, email="")
 
 
 @post("/sign-in")
@@ -35,17 +42,10 @@ async def sign_in_request(request: Request[Any, Any, Any], registry: RegistryDep
     try:
         sent = await anyio.to_thread.run_sync(request_sign_in, registry, email, requester)
     except Invalid as exc:
-        return page(
-            request,
-            "sign_in/start.html",
-            title="Sign in",
-            status=400,
-            errors=error_list(exc.errors),
-            email=email,
-        )
+        return _start_page(request, registry, status=400, errors=error_list(exc.errors), email=email)
     except TooManyRequests as exc:
         errors = [{"text": exc.detail, "href": "#email"}]
-        return page(request, "sign_in/start.html", title="Sign in", status=429, errors=errors, email=email)
+        return _start_page(request, registry, status=429, errors=errors, email=email)
     return page(request, "sign_in/sent.html", title="Check your email", email=email.strip(), sent=sent)
 
 
