@@ -73,9 +73,8 @@ def through_the_provider(page: Page, login: str, pipeline: str) -> list[str]:
     return callbacks
 
 
-def state_cookie(server: LiveServer, state: str) -> Any:
+def state_cookie(state: str) -> Any:
     """The state cookie as Pipeline sets it (same host and path, so it replaces any other)."""
-    del server
     return {"name": STATE_COOKIE, "value": state, "domain": "127.0.0.1", "path": "/sign-in/account"}
 
 
@@ -91,7 +90,7 @@ def test_a_council_account_signs_in_as_a_member_and_signs_out(
     # the attempt its state names is spent.
     assert len(callbacks) == 1
     answer = parse_qs(urlsplit(callbacks[0]).query)
-    page.context.add_cookies([state_cookie(server, answer["state"][0])])
+    page.context.add_cookies([state_cookie(answer["state"][0])])
     replay = page.context.new_page()
     refused = replay.goto(callbacks[0])
     assert refused is not None

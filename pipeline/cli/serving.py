@@ -14,7 +14,7 @@ import click
 
 from pipeline.cli.base import Context, fail, main
 from pipeline.companions import indexing_process, mailer_process, worker_process
-from pipeline.config import load_settings
+from pipeline.config import Settings, load_settings
 from pipeline.listeners import can_share_port, listening_sockets
 
 
@@ -42,14 +42,14 @@ def serve(obj: Context, host: str | None, port: int | None, workers: int | None)
         if final.workers > 1 and can_share_port():
             serve_with_workers(final.host, final.port, final.workers)
         else:
-            uvicorn.run(
-                "pipeline.workers:app",
-                host=final.host,
-                port=final.port,
-                workers=final.workers,
-                log_level=settings.log_level.lower(),
-                proxy_headers=False,  # as in `worker_command`
-            )
+            uvicorn.run(host=final.host, port=final.port, workers=final.workers, **_app_options(settings))
+
+
+def _app_options(settings: Settings) -> dict[str, Any]:
+    """What every way of serving gives uvicorn: the workers' app, the log level, and no
+    forwarded headers (the app reads them, from PIPELINE_TRUSTED_PROXIES only; uvicorn would
+    believe any from loopback)."""
+    return {"app": "pipeline.workers:app", "log_level": settings.log_level.lower(), "proxy_headers": False}
 
 
 def serve_with_workers(host: str, port: int, workers: int) -> None:
@@ -79,14 +79,7 @@ def worker_command(obj: Context, fd: int, server_pid: int) -> None:
 
     from pipeline.companions import parent_alive
 
-    config = uvicorn.Config(
-        "pipeline.workers:app",
-        log_level=obj.settings.log_level.lower(),
-        # Forwarded headers are read by the app, from PIPELINE_TRUSTED_PROXIES only; uvicorn
-        # would believe any from loopback.
-        proxy_headers=False,
-    )
-    server = uvicorn.Server(config)
+    server = uvicorn.Server(uvicorn.Config(**_app_options(obj.settings)))
 
     def stop_when_orphaned() -> None:
         while parent_alive(server_pid) and not server.should_exit:

@@ -32,12 +32,19 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from joserfc.jwt import JWTClaimsRegistry
-from sqlmodel import col, delete
+from sqlalchemy.engine import CursorResult
+from sqlmodel import col, delete, update
 
 from pipeline.config import Settings
-from pipeline.errors import DomainError, NotFound
+from pipeline.errors import DomainError, Invalid, NotFound
 from pipeline.services.context import Registry
-from pipeline.services.identity.people import SignedInUser, council_for_email, digest, open_session
+from pipeline.services.identity.people import (
+    SignedInUser,
+    council_for_email,
+    digest,
+    normalise_email,
+    open_session,
+)
 from pipeline.services.records.changelog import utcnow
 from pipeline.storage.models import OpenIdAttempt
 
@@ -146,7 +153,7 @@ def _redirect_uri(registry: Registry) -> str:
 
 def begin_sign_in(registry: Registry) -> tuple[str, str]:
     """The provider's authorization URL for a new attempt, and the attempt's `state`."""
-    provider = provider_for(registry.settings)
+    authorization_endpoint = provider_for(registry.settings).metadata().authorization_endpoint
     state, nonce, verifier = (secrets.token_urlsafe(32) for _ in range(3))
     now = utcnow()
     with registry.writing() as session:
@@ -161,7 +168,7 @@ def begin_sign_in(registry: Registry) -> tuple[str, str]:
             )
         )
     url = prepare_grant_uri(
-        provider.metadata().authorization_endpoint,
+        authorization_endpoint,
         client_id=registry.settings.openid_client_id,
         response_type="code",
         redirect_uri=_redirect_uri(registry),
@@ -176,14 +183,23 @@ def begin_sign_in(registry: Registry) -> tuple[str, str]:
 
 def _spend_attempt(registry: Registry, state: str) -> tuple[str, str]:
     """The attempt's nonce and verifier, once: a second use of the same `state` is refused."""
+    now = utcnow()
+    key = digest(state)
     with registry.writing() as session:
-        attempt = session.get(OpenIdAttempt, digest(state))
-        if attempt is None or attempt.used_at is not None or attempt.expires_at <= utcnow():
+        spent: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+            update(OpenIdAttempt)
+            .where(
+                col(OpenIdAttempt.state_hash) == key,
+                col(OpenIdAttempt.used_at).is_(None),
+                col(OpenIdAttempt.expires_at) > now,
+            )
+            .values(used_at=now)
+        )
+        attempt = session.get(OpenIdAttempt, key)
+        if spent.rowcount != 1 or attempt is None:  # one UPDATE: two requests cannot both spend it
             raise SignInRefused(
                 "This sign-in has expired or has already been used. Start again from the sign-in page."
             )
-        attempt.used_at = utcnow()
-        session.add(attempt)
         return attempt.nonce, attempt.code_verifier
 
 
@@ -285,11 +301,13 @@ def verify_id_token(
 def _verified_email(claims: dict[str, Any]) -> str:
     email = claims.get("email")
     vouched = claims.get("email_verified") is True or claims.get("xms_edov") is True
-    if not isinstance(email, str) or "@" not in email or len(email) > 320:
-        raise SignInRefused("Your council account did not give Pipeline your email address.")
+    try:
+        address = normalise_email(email if isinstance(email, str) else "")
+    except Invalid as exc:
+        raise SignInRefused("Your council account did not give Pipeline your email address.") from exc
     if not vouched:
         raise SignInRefused(
             "Your council account's email address is not verified, so Pipeline cannot tell which"
             " council you work for. Sign in with an emailed link instead."
         )
-    return email.strip().lower()
+    return address
