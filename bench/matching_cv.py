@@ -68,12 +68,12 @@ def gather(records: list[DevRecord], data_dir: Path) -> dict[str, tuple[Evidence
             if not record.gold(lenient=True):
                 continue
             record_service.delete_record(registry, SYSTEM, kind, ids[record.title], None)
-            registry.search.catch_up()
+            registry.search.catch_up(wait=True)
             asked = MatchIn(text=record.summary, title=record.title, council=record.lead, limit=10)
             gathered[record.id] = (problem_evidence(registry, asked), codes)
             again = msgspec.convert(project_body(record), ProjectIn)
             ids[record.title] = record_service.create_record(registry, SYSTEM, kind, again).id  # type: ignore[attr-defined]
-            registry.search.catch_up()
+            registry.search.catch_up(wait=True)
         return gathered
     finally:
         registry.close()

@@ -110,7 +110,7 @@ def build(size: int, base: Path, rebuild: bool) -> tuple[Registry, dict[str, flo
         figures["indexed"] = registry.search.rebuild()
         figures["rebuild_s"] = time.perf_counter() - started
     else:
-        registry.search.catch_up()
+        registry.search.catch_up(wait=True)
         with registry.search.store.reading() as searcher:
             figures["indexed"] = searcher.doc_count() - 1  # less the position marker
     return registry, figures

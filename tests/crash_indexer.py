@@ -34,7 +34,7 @@ def main() -> None:
         )
         create_record(registry, SYSTEM, KINDS["project"], body)  # committed, not indexed (no wait)
     SegmentWriter.commit = hang_in_commit  # type: ignore[method-assign]
-    registry.search.catch_up()  # the indexer stops inside its commit, where it is killed
+    registry.search.catch_up(wait=True)  # the indexer stops inside its commit, where it is killed
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ def _mail(registry: Registry) -> list[dict[str, Any]]:
 
 
 def _alerts(registry: Registry, at: Any) -> int:
-    registry.search.catch_up()  # as the indexing process does
+    registry.search.catch_up(wait=True)  # as the indexing process does
     return send_alerts(registry, at)
 
 

@@ -83,7 +83,7 @@ def test_a_search_follow_gets_a_digest_of_what_it_matches_and_unsubscribes_in_on
     )
     assert interest.status_code == 201
 
-    registry.search.catch_up()  # as the indexing process does: digests tell what the index has seen
+    registry.search.catch_up(wait=True)  # as the indexing process does: digests tell what the index has seen
     assert run_round(registry, mailer, start + timedelta(seconds=30)).digests == 0  # batched by the minute
     assert run_round(registry, mailer, start + timedelta(minutes=2)).digests == 1
     [message] = server.accepted
@@ -256,7 +256,7 @@ def test_a_mailer_killed_between_queueing_and_sending_digests_sends_each_once(
     for person in ("ana", "ben", "cat"):
         follow(registry, SYSTEM, f"{person}@camden.gov.uk", search="q=repairs", frequency="immediate")
     create(client, "projects", project_body(title="Online housing repairs"), tokens["hackney"])
-    registry.search.catch_up()
+    registry.search.catch_up(wait=True)
     with registry.writing() as session:  # the mailer runs on the real clock: make the follows due
         for row in session.exec(select(Follow)):
             row.next_due_at = utcnow() - timedelta(minutes=1)

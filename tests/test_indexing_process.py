@@ -64,7 +64,7 @@ def test_writes_wait_for_the_indexing_process_which_is_restarted_if_it_stops(
     registry: Registry, settings: Settings, engine: Engine, councils: dict[str, str]
 ) -> None:
     server = _reader(settings, engine)
-    assert server.search.catch_up() == 0  # a server that only reads never applies changes
+    assert server.search.catch_up(wait=True) == 0  # a server that only reads never applies changes
     with indexing_process(_env(settings)) as indexer:
         _create(server, "Parking permits online")  # waits until the indexing process applied it
         assert _found(server, "parking permits") == 1

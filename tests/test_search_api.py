@@ -205,11 +205,11 @@ def test_whoosh_is_the_pinned_release() -> None:
 
 def test_polling_with_nothing_to_index_leaves_no_files_behind(seeded: Registry) -> None:
     """Each idle poll used to start a Whoosh segment and abandon its files (three a poll)."""
-    seeded.search.catch_up()
+    seeded.search.catch_up(wait=True)
     folder = seeded.search.store.root / "current"
     before = sorted(path.name for path in folder.iterdir())
     for _ in range(20):
-        assert seeded.search.catch_up() == 0
+        assert seeded.search.catch_up(wait=True) == 0
     with pytest.raises(RuntimeError), seeded.search.store.writer():
         raise RuntimeError("a writer abandoned part way")
     assert sorted(path.name for path in folder.iterdir()) == before

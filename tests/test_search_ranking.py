@@ -45,10 +45,10 @@ def index_registry(tmp_path_factory: pytest.TempPathFactory) -> Any:
     registry = Registry(load_settings({}, data_dir=str(folder)))
     upgrade(registry.engine)
     seed(registry, SYSTEM)
-    registry.search.catch_up()
+    registry.search.catch_up(wait=True)
     for batch in range(3):
         seed_synthetic(registry, SYSTEM, 120, seed=batch + 1, chunk=60)
-        registry.search.catch_up()
+        registry.search.catch_up(wait=True)
     yield registry
     registry.close()
 

@@ -45,10 +45,16 @@ class SearchEngine:
         self._stop = threading.Event()
         self._follower: threading.Thread | None = None
 
-    def catch_up(self) -> int:
+    def catch_up(self, wait: bool = False) -> int:
+        """Apply the outstanding changes; how many were applied here.
+
+        If another thread of this process is applying already, return at once (0), or with
+        `wait`, wait for it and then apply what is still outstanding: afterwards the index has
+        every change committed before the call.
+        """
         if not self.applies:
             return 0
-        if not self._apply.acquire(blocking=False):
+        if not self._apply.acquire(blocking=wait):
             return 0  # another thread of this process is applying already
         try:
             return catch_up(self.store, self.engine)
