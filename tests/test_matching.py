@@ -12,7 +12,14 @@ from litestar.testing import TestClient
 
 from pipeline.demo.seed import seed
 from pipeline.matching.concepts import concepts, words_for
-from pipeline.matching.evidence import Place, diminishing_sum, geographic_relation, shared, steps_ahead
+from pipeline.matching.evidence import (
+    Place,
+    diminishing_sum,
+    geographic_relation,
+    shared,
+    specificity,
+    steps_ahead,
+)
 from pipeline.matching.retrieval import Found, idf
 from pipeline.matching.scorer import Ask, by_council, score
 from pipeline.matching.weights import Weights
@@ -200,10 +207,51 @@ def test_scorer_rewards_a_step_ahead_and_willingness() -> None:
     assert ranked[1].ahead is None
 
 
+@pytest.mark.parametrize(
+    ("carrying", "records", "expected"),
+    [(0, 1000, 1.0), (1000, 1000, 0.0), (0, 0, 0.0), (5000, 1000, 0.0)],
+)
+def test_specificity_bounds(carrying: int, records: int, expected: float) -> None:
+    assert specificity(carrying, records) == pytest.approx(expected)
+
+
+def test_specificity_falls_as_more_records_carry_a_code() -> None:
+    shares = [specificity(n, 1000) for n in (1, 10, 100, 500)]
+    assert shares == sorted(shares, reverse=True)
+    assert 0 < shares[-1] < shares[0] < 1
+
+
+@pytest.mark.parametrize(
+    ("asked", "expected_codes", "expected_added"),
+    [
+        ((), [], 0.0),  # nothing asked: nothing added
+        ((("524", 1.0),), ["524"], 0.04),  # a code only this record has counts in full
+        ((("524", 0.25),), ["524"], 0.01),  # a common code counts for little
+        ((("9", 1.0),), [], 0.0),  # a code the council's records do not carry
+        ((("524", 1.0), ("530", 1.0), ("528", 1.0)), ["524", "530", "528"], 0.08),  # capped
+    ],
+)
+def test_shared_lgsl_codes_add_by_specificity_up_to_a_cap(
+    asked: tuple[tuple[str, float], ...], expected_codes: list[str], expected_added: float
+) -> None:
+    places = {p.slug: p for p in (KENT, DOVER)}
+    found = [
+        _found("a", "kent", "kent", 0.5, lgsl="524,530,528"),
+        _found("b", "dover", "dover", 0.5),
+    ]
+    ask = Ask(lgsl=asked)
+    ranked = score(ask, by_council(found, ask, Weights()), places, {}, Weights())
+    kent = next(s for s in ranked if s.council.slug == "kent")
+    dover = next(s for s in ranked if s.council.slug == "dover")
+    assert kent.lgsl == expected_codes
+    assert kent.score - dover.score == pytest.approx(expected_added)
+    assert [s.council.slug for s in ranked] == (["kent", "dover"] if expected_codes else ["dover", "kent"])
+
+
 @pytest.fixture
 def demo(registry: Registry) -> Registry:
     seed(registry, SYSTEM)
-    registry.search.catch_up()
+    registry.search.catch_up(wait=True)
     return registry
 
 
@@ -333,7 +381,7 @@ def _project(registry: Registry, title: str, summary: str, lead: str, partners: 
         partners=[PartnerIn(council=p) for p in partners],
     )
     created = create_record(registry, SYSTEM, KINDS["project"], data)
-    registry.search.catch_up()
+    registry.search.catch_up(wait=True)
     return str(created.id)  # type: ignore[attr-defined]
 
 

@@ -96,14 +96,19 @@ def test_other_evidence_is_each_a_reason_in_order() -> None:
         ahead=(match, 1),
         open_to=(match, ["share-code"]),
         worked_together=True,
+        lgsl=["141", "139"],
     )
     reasons = other_reasons(scored)
-    kinds = ["service_areas", "tags", "worked_together", "geography", "phase", "collaboration"]
+    kinds = ["service_areas", "services", "tags", "worked_together", "geography", "phase", "collaboration"]
     assert [r.kind for r in reasons] == kinds
     assert reasons[0].text == "Works in the same service areas: housing."
-    assert reasons[3].text == "A neighbour of Hackney."
-    assert reasons[4].text == "A step ahead: “Repairs online” is in beta."
-    assert reasons[5].text == "Open to working with others: share code."
+    assert reasons[1].text == (
+        "Works on the same services: Housing repairs (141), Emergency out of hours housing repairs (139)."
+    )
+    assert reasons[1].values == ["141", "139"]
+    assert reasons[4].text == "A neighbour of Hackney."
+    assert reasons[5].text == "A step ahead: “Repairs online” is in beta."
+    assert reasons[6].text == "Open to working with others: share code."
 
 
 def test_no_evidence_no_reasons() -> None:

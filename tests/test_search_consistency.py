@@ -72,6 +72,7 @@ def facet_table(registry: Registry) -> list[dict[str, set[str]]]:
                         "council": {c.slug for c in involved},
                         "phase": {getattr(row, "phase", "")} - {""},
                         "service_area": own.get("service_area", set()),
+                        "lgsl": own.get("lgsl", set()),
                         "tag": own.get("tag", set()),
                         "region": {slugify(c.region) for c in involved if c.region},
                     }

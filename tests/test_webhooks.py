@@ -36,7 +36,9 @@ def _register(client: TestClient[Any], token: str, url: str, query: str = "") ->
 
 
 def _round(registry: Registry, at: Any) -> Any:
-    registry.search.catch_up()  # as the indexing process does: webhooks are fed what the index has seen
+    registry.search.catch_up(
+        wait=True
+    )  # as the indexing process does: webhooks are fed what the index has seen
     return run_round(registry, MailboxMailer(registry.settings.data_dir), at)
 
 

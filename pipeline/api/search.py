@@ -15,7 +15,7 @@ from pipeline.services.discovery.search import search_records
     summary="Search projects, products, findings and code links",
     description=(
         'Words must all match (stemmed). Also: "exact phrases", OR, -exclude, prefix*, and '
-        "field:value for type, council, phase, service_area, tag and region. Several values of "
+        "field:value for type, council, phase, service_area, lgsl, tag and region. Several values of "
         "one filter are OR-ed, different filters AND-ed. Facet counts are exact, for the query "
         "and the other filters. An empty q lists everything, newest first. The links include "
         "this search's feeds (JSON Feed and Atom)."

@@ -22,6 +22,14 @@ def search_filters(
     service_area: FromQuery[
         Annotated[list[ServiceArea] | None, Parameter(description="Service areas.")]
     ] = None,
+    lgsl: FromQuery[
+        Annotated[
+            list[int] | None,
+            Parameter(
+                description="Services by their Local Government Service List number (LGSL), for example 524."
+            ),
+        ]
+    ] = None,
     tag: FromQuery[Many] = None,
     region: FromQuery[Many] = None,
     dormant: FromQuery[
@@ -39,7 +47,13 @@ def search_filters(
     return SearchRequest(
         q=q,
         filters=given_filters(
-            council=council, phase=phase, service_area=service_area, tag=tag, region=region, dormant=dormant
+            council=council,
+            phase=phase,
+            service_area=service_area,
+            lgsl=[str(code) for code in lgsl or []],
+            tag=tag,
+            region=region,
+            dormant=dormant,
         ),
         updated_after=parse_time("updated_after", updated_after),
         updated_before=parse_time("updated_before", updated_before),

@@ -86,6 +86,9 @@ def _import_publiccode(obj: Context, file: Path, council: str | None) -> None:
 @click.option("--council", multiple=True, help="Only records of this council (GSS code or slug); repeatable.")
 @click.option("--tag", multiple=True, help="Only records with this tag; repeatable.")
 @click.option("--service-area", multiple=True, help="Only records in this service area; repeatable.")
+@click.option(
+    "--lgsl", multiple=True, type=int, help="Only records with this LGSL service number; repeatable."
+)
 @click.pass_obj
 @reports_errors
 def export_command(
@@ -97,13 +100,19 @@ def export_command(
     council: tuple[str, ...],
     tag: tuple[str, ...],
     service_area: tuple[str, ...],
+    lgsl: tuple[int, ...],
 ) -> None:
     """Write every record of a type (or a search's results) as JSON Lines or CSV, streaming."""
     from pipeline.services.discovery.search import SearchRequest
     from pipeline.services.exchange.exporting import export_records
     from pipeline.services.records.catalogue import KINDS
 
-    given = {"council": list(council), "tag": list(tag), "service_area": list(service_area)}
+    given = {
+        "council": list(council),
+        "tag": list(tag),
+        "service_area": list(service_area),
+        "lgsl": [str(code) for code in lgsl],
+    }
     filters = {name: values for name, values in given.items() if values}
     export = export_records(obj.registry, KINDS[record_type], fmt, SearchRequest(q=query, filters=filters))
     if output is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -67,6 +68,15 @@ def steps_ahead(asking_phase: str | None, their_phase: str | None) -> int:
     if asking_phase not in PHASE_ORDER or their_phase not in PHASE_ORDER:
         return 0
     return max(0, PHASE_ORDER[their_phase] - PHASE_ORDER[asking_phase])
+
+
+def specificity(records_with_value: int, records: int) -> float:
+    """How telling it is to share a label that `records_with_value` of `records` records carry:
+    1 for one nobody else has, falling towards 0 for one that every record has."""
+    if records <= 0:
+        return 0.0
+    share = math.log((records + 1) / (min(records_with_value, records) + 1)) / math.log(records + 1)
+    return max(0.0, min(1.0, share))
 
 
 def shared(asked: Iterable[str], theirs: Iterable[str]) -> list[str]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, cast
 
+from pipeline import lgsl
 from pipeline.matching.concepts import Stems, Token, spellings, tokens
 from pipeline.matching.retrieval import Found
 from pipeline.matching.scorer import Match, Scored
@@ -144,6 +145,11 @@ def other_reasons(scored: Scored) -> list[Reason]:
                 text=f"Works in the same service areas: {names}.",
                 values=scored.service_areas,
             )
+        )
+    if scored.lgsl:
+        names = ", ".join(f"{lgsl.label_of(code)} ({code})" for code in scored.lgsl)
+        reasons.append(
+            Reason(kind="services", text=f"Works on the same services: {names}.", values=scored.lgsl)
         )
     if scored.tags:
         reasons.append(

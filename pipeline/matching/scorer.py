@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from pipeline.matching.evidence import (
@@ -27,6 +27,8 @@ class Ask:
     phase: str | None = None
     service_areas: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
+    # LGSL codes with how specific each is (`evidence.specificity`), in the asker's order.
+    lgsl: tuple[tuple[str, float], ...] = ()
     excluded: frozenset[str] = frozenset()  # council slugs never to suggest
     worked_with: frozenset[str] = frozenset()  # councils that have shared a record with the asker
 
@@ -51,6 +53,7 @@ class Scored:
     ahead: tuple[Match, int] | None
     open_to: tuple[Match, list[str]] | None
     worked_together: bool = False
+    lgsl: list[str] = field(default_factory=list)  # LGSL codes shared with the asker
 
 
 def is_dormant(found: Found, now: datetime) -> bool:
@@ -107,6 +110,7 @@ def _score_one(
     areas = shared(ask.service_areas, {a for m in counted for a in m.found.values("service_area")})
     tags = shared(ask.tags, {t for m in counted for t in m.found.values("tag")})
     labels = min(weights.labels_cap, len(areas) * weights.service_area + len(tags) * weights.tag)
+    services, services_score = _shared_services(ask, counted, weights)
     relation = geographic_relation(ask.council, place) if ask.council else None
     together = place.slug in ask.worked_with
     boost = (weights.place.get(relation.kind, 0.0) if relation else 0.0) + (
@@ -117,10 +121,20 @@ def _score_one(
     total = (
         text * (1 + boost)
         + labels
+        + services_score
         + (weights.step_ahead if ahead else 0.0)
         + (weights.open_to_collaborate if open_to else 0.0)
     )
-    return Scored(place, round(total, 4), counted, areas, tags, relation, ahead, open_to, together)
+    return Scored(place, round(total, 4), counted, areas, tags, relation, ahead, open_to, together, services)
+
+
+def _shared_services(ask: Ask, matches: list[Match], weights: Weights) -> tuple[list[str], float]:
+    """The asker's LGSL codes that the council's matching records carry, and what they add:
+    each counts by how specific it is, together no more than `lgsl_cap`."""
+    theirs = {code for m in matches for code in m.found.values("lgsl")}
+    codes = [(code, share) for code, share in ask.lgsl if code in theirs]
+    added = min(weights.lgsl_cap, sum(weights.lgsl * share for _, share in codes))
+    return [code for code, _ in codes], added
 
 
 def _step_ahead(ask: Ask, matches: list[Match]) -> tuple[Match, int] | None:

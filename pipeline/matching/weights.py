@@ -42,6 +42,8 @@ class Weights:
     service_area: float = 0.02
     tag: float = 0.02
     labels_cap: float = 0.06
+    lgsl: float = 0.04  # a shared LGSL service, times how specific it is (rarer codes tell more)
+    lgsl_cap: float = 0.08
     step_ahead: float = 0.02
     open_to_collaborate: float = 0.02
 

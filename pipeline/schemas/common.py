@@ -43,6 +43,14 @@ CouncilKey = Annotated[
     ),
 ]
 RecordKey = Annotated[str, msgspec.Meta(min_length=1, max_length=120, description="A record's id or slug.")]
+LgslCode = Annotated[
+    int,
+    msgspec.Meta(
+        ge=1,
+        le=999_999,
+        description="A service's number on the Local Government Service List (LGSL), for example 524.",
+    ),
+]
 ExternalId = Annotated[
     str,
     msgspec.Meta(

@@ -6,11 +6,18 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from pipeline.schemas.common import CouncilKey, CouncilRef, Input, Output, RecordRef, Tag
+from pipeline.schemas.common import CouncilKey, CouncilRef, Input, LgslCode, Output, RecordRef, Tag
 from pipeline.vocab import Phase, ServiceArea
 
 ReasonKind = Literal[
-    "similar_record", "service_areas", "tags", "worked_together", "geography", "phase", "collaboration"
+    "similar_record",
+    "service_areas",
+    "services",
+    "tags",
+    "worked_together",
+    "geography",
+    "phase",
+    "collaboration",
 ]
 
 
@@ -25,6 +32,10 @@ class MatchIn(Input, kw_only=True):
     council: CouncilKey | None = None
     phase: Phase | None = None
     service_areas: Annotated[list[ServiceArea], msgspec.Meta(max_length=10)] = []
+    lgsl: Annotated[
+        list[LgslCode],
+        msgspec.Meta(max_length=20, description="Services on the Local Government Service List."),
+    ] = []
     tags: Annotated[list[Tag], msgspec.Meta(max_length=30)] = []
     limit: Annotated[int, msgspec.Meta(ge=1, le=50)] = 10
 

@@ -12,6 +12,7 @@ from pipeline.schemas.common import (
     CouncilRef,
     ExternalId,
     Input,
+    LgslCode,
     LinkedRecord,
     LongText,
     Output,
@@ -37,6 +38,12 @@ from pipeline.vocab import (
 
 ServiceAreas = Annotated[list[ServiceArea], msgspec.Meta(max_length=10)]
 Tags = Annotated[list[Tag], msgspec.Meta(max_length=30)]
+LgslCodes = Annotated[
+    list[LgslCode],
+    msgspec.Meta(
+        max_length=20, description="Services on the Local Government Service List the record concerns."
+    ),
+]
 Licence = Annotated[str, msgspec.Meta(min_length=1, max_length=80, description="An SPDX licence identifier.")]
 
 
@@ -66,6 +73,7 @@ class ProjectIn(Input, kw_only=True):
     approach: LongText = ""
     phase: Phase = "idea"
     service_areas: ServiceAreas = []
+    lgsl: LgslCodes = []
     tags: Tags = []
     collaboration: Annotated[list[CollaborationOffer], msgspec.Meta(max_length=5)] = []
     help_wanted: LongText = ""
@@ -96,6 +104,7 @@ class RecordOutBase(Output, kw_only=True):
     title: str
     summary: str
     service_areas: list[str]
+    lgsl: list[int]
     tags: list[str]
     external_id: str | None
     created_at: datetime
@@ -141,6 +150,7 @@ class ProductIn(Input, kw_only=True):
     is_based_on: Annotated[list[ShortText], msgspec.Meta(max_length=20)] = []
     used_by: Annotated[list[CouncilKey], msgspec.Meta(max_length=500)] = []
     service_areas: ServiceAreas = []
+    lgsl: LgslCodes = []
     tags: Tags = []
     external_id: ExternalId | None = None
 
@@ -174,6 +184,7 @@ class FindingIn(Input, kw_only=True):
     projects: Annotated[list[RecordKey], msgspec.Meta(max_length=50)] = []
     councils: Annotated[list[CouncilKey], msgspec.Meta(max_length=50)] = []
     service_areas: ServiceAreas = []
+    lgsl: LgslCodes = []
     tags: Tags = []
     external_id: ExternalId | None = None
 
@@ -201,6 +212,7 @@ class CodeLinkIn(Input, kw_only=True):
     project: RecordKey | None = None
     product: RecordKey | None = None
     service_areas: ServiceAreas = []
+    lgsl: LgslCodes = []
     tags: Tags = []
     external_id: ExternalId | None = None
 

@@ -43,6 +43,7 @@ def document_for(record_type: str, data: Mapping[str, Any], regions: Mapping[str
         "council": ",".join(councils),
         "phase": data.get("phase") or "",
         "service_area": ",".join(data.get("service_areas", [])),
+        "lgsl": ",".join(str(code) for code in data.get("lgsl", []) or []),
         "tag": ",".join(data.get("tags", [])),
         "region": ",".join(dict.fromkeys(regions[c] for c in councils if regions.get(c))),
         "updated": datetime.fromisoformat(str(data["updated_at"])).replace(tzinfo=None),

@@ -19,7 +19,7 @@ from pipeline.search.ranking import FieldLengths, scored_terms, scores, top
 from pipeline.search.snippets import plain_snippet, query_words, snippet
 
 MAX_EXPANSIONS = 1000
-TOP_VALUES = {"tag": 30, "council": 50}
+TOP_VALUES = {"tag": 30, "council": 50, "lgsl": 50}
 RERANKED = 50  # hits beyond the page ranked again for dormancy, when Whoosh ranks
 DORMANT_WEIGHT = 0.5  # a possibly dormant record's share of its relevance
 

@@ -9,7 +9,7 @@ from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 # Filterable, countable fields: the same names in the index, the API and the query language.
 # Each is a comma-separated, lower-cased keyword field (a record may have several values).
-KEYWORD_FACETS: tuple[str, ...] = ("type", "council", "phase", "service_area", "tag", "region")
+KEYWORD_FACETS: tuple[str, ...] = ("type", "council", "phase", "service_area", "lgsl", "tag", "region")
 # `dormant` (yes or no) is counted and filtered like them, but worked out at search time from
 # the `confirmed` column: a record turns dormant as time passes, without changing.
 FACET_NAMES: tuple[str, ...] = (*KEYWORD_FACETS, "dormant")

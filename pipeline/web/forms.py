@@ -17,11 +17,23 @@ from litestar.datastructures import FormMultiDict
 from pipeline.errors import FieldError
 
 Widget = Literal[
-    "text", "textarea", "optional", "radios", "checkboxes", "select", "date", "tags", "lines", "rows", "owner"
+    "text",
+    "textarea",
+    "optional",
+    "radios",
+    "checkboxes",
+    "select",
+    "date",
+    "tags",
+    "lines",
+    "rows",
+    "owner",
+    "codes",
 ]
 EMPTY_MESSAGES = {"Must not be empty.", "This field is required."}
 DATE_PARTS = ("day", "month", "year")
 DATE_PART_SIZES = {"day": 2, "month": 2, "year": 4}
+MAX_OTHER_CODES = 100  # numbers typed in a "codes" question's box, before the service's own bound
 
 
 @dataclass(frozen=True)
@@ -45,8 +57,12 @@ class Question:
     columns: tuple[Column, ...] = ()
     spare_rows: int = 3
     classes: str = ""
+    # A "codes" question: checkbox groups (legend, options) and a box for any other number.
+    groups: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
 
     def input_id(self) -> str:
+        if self.widget == "codes":
+            return f"{self.name}-other"
         if self.widget == "date":
             return f"{self.name}-day"
         if self.widget in ("radios", "checkboxes"):
@@ -95,6 +111,21 @@ def _split(question: Question, form: FormMultiDict, answers: Answers) -> None:
     answers.shown[question.name] = raw.strip()
     pattern = r"[,\n]" if question.widget == "tags" else r"\n"
     answers.data[question.name] = [part.strip() for part in re.split(pattern, raw) if part.strip()]
+
+
+def _codes(question: Question, form: FormMultiDict, answers: Answers) -> None:
+    """Numbers ticked in the groups and typed in the box, in that order, each once."""
+    ticked = [str(v) for v in form.getall(question.name, [])]
+    other = str(form.get(f"{question.name}-other", "")).strip()
+    answers.shown[question.name] = {"checked": ticked, "other": other}
+    typed = [part for part in re.split(r"[,\s]+", other) if part][: MAX_OTHER_CODES + 1]
+    wrong = [part for part in ticked + typed if not re.fullmatch(r"[0-9]{1,6}", part)]
+    if wrong:
+        example = wrong[0][:20]
+        message = f"{question.label}: enter numbers only, like 524 ('{example}' is not a number)"
+        answers.errors.append(FieldError(question.name, message))
+        return
+    answers.data[question.name] = list(dict.fromkeys(int(part) for part in ticked + typed))
 
 
 def _date(question: Question, form: FormMultiDict, answers: Answers) -> None:
@@ -147,6 +178,7 @@ _READERS = {
     "lines": _split,
     "date": _date,
     "rows": _rows,
+    "codes": _codes,
 }
 
 
@@ -158,11 +190,21 @@ def shown_value(question: Question, value: Any) -> Any:
         return "\n".join(value or [])
     if question.widget == "date":
         return {"day": str(value.day), "month": str(value.month), "year": str(value.year)} if value else {}
+    if question.widget == "codes":
+        return _shown_codes(question, value or [])
     if question.widget == "rows" and len(question.columns) == 1:
         return [{question.columns[0].name: item} for item in value or []]
     if question.widget in ("checkboxes", "rows"):
         return list(value or [])
     return "" if value is None else value
+
+
+def _shown_codes(question: Question, codes: list[int]) -> dict[str, Any]:
+    """Stored numbers as the form shows them: ticked where a group offers them, else typed."""
+    offered = {value for _, options in question.groups for value, _ in options}
+    checked = [str(code) for code in codes if str(code) in offered]
+    other = [str(code) for code in codes if str(code) not in offered]
+    return {"checked": checked, "other": ", ".join(other)}
 
 
 @dataclass(frozen=True)

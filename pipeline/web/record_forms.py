@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, get_args
 
+from pipeline import lgsl
 from pipeline.vocab import (
+    SERVICE_AREA_LABELS,
     CollaborationOffer,
     DevelopmentStatus,
     Maintenance,
@@ -49,6 +52,16 @@ def _common_tail() -> list[Question]:
             options=options_of(ServiceArea),
         ),
         Question(
+            "lgsl",
+            "Services (LGSL)",
+            "codes",
+            hint=(
+                "The council services this concerns, from the Local Government Service List. "
+                "Open a service area to choose, or type other LGSL numbers in the box."
+            ),
+            groups=lgsl_groups(),
+        ),
+        Question(
             "tags",
             "Tags",
             "tags",
@@ -56,6 +69,22 @@ def _common_tail() -> list[Question]:
             classes="govuk-!-width-two-thirds",
         ),
     ]
+
+
+@cache
+def lgsl_groups() -> tuple[tuple[str, Options], ...]:
+    """The services each service area maps to, as checkbox groups in label order."""
+    services = lgsl.services()
+    return tuple(
+        (
+            SERVICE_AREA_LABELS[area],
+            tuple(
+                (str(code), f"{services[code].label} ({code})")
+                for code in sorted(codes, key=lambda code: services[code].label.casefold())
+            ),
+        )
+        for area, codes in lgsl.codes_by_service_area().items()
+    )
 
 
 def _owner(owner_field: str, councils: Options) -> Question:

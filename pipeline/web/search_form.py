@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 from litestar.datastructures import MultiDict
 
+from pipeline import lgsl
 from pipeline.errors import FieldError
 from pipeline.search.fields import FACET_NAMES
 from pipeline.services.discovery.search import SearchRequest
@@ -23,6 +24,7 @@ FACET_LEGENDS = {
     "type": "Type of record",
     "phase": "Project phase",
     "service_area": "Service area",
+    "lgsl": "Service (LGSL)",
     "council": "Council",
     "region": "Region",
     "tag": "Tag",
@@ -32,6 +34,7 @@ CLOSED_VOCABULARIES: dict[str, tuple[str, ...]] = {
     "type": RECORD_TYPES,
     "phase": PHASES,
     "service_area": SERVICE_AREAS,
+    "lgsl": tuple(str(code) for code in lgsl.services()),
     "dormant": ("yes", "no"),
 }
 DATE_PARTS = ("day", "month", "year")

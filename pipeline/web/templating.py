@@ -17,6 +17,7 @@ from jinja2 import (
 )
 from markupsafe import Markup, escape
 
+from pipeline import lgsl
 from pipeline.services.untrusted import CONTROL_CHARACTERS
 from pipeline.vocab import SERVICE_AREA_LABELS
 
@@ -168,6 +169,7 @@ def make_environment(templates: Path = TEMPLATES) -> Environment:
         long_date=long_date,
         date_and_time=date_and_time,
         label=label,
+        lgsl_label=lgsl.label_of,
         paragraphs=paragraphs,
         as_choice=as_choice,
     )

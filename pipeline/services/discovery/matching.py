@@ -7,9 +7,10 @@ from dataclasses import dataclass, replace
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from pipeline.errors import NotFound
+from pipeline import lgsl
+from pipeline.errors import Invalid, NotFound
 from pipeline.matching.concepts import concepts, stems
-from pipeline.matching.evidence import Place
+from pipeline.matching.evidence import Place, specificity
 from pipeline.matching.reasons import Explainer, consortia, consortium_text, other_reasons, record_ref_of
 from pipeline.matching.retrieval import Found, find_similar, weigh
 from pipeline.matching.scorer import Ask, Evidence, Scored, rank
@@ -63,7 +64,8 @@ def _suggest_partners(registry: Registry, project_key: str, limit: int) -> Partn
         )
         text = "\n".join([project.title, project.summary, project.problem, project.approach])
         ref = record_ref("project", project, registry.urls)
-        result = _match(registry, session, Asked(text, ask, {project.id}, limit))
+        asked = Asked(text, ask, {project.id}, limit, tuple(labels.get("lgsl", [])))
+        result = _match(registry, session, asked)
     return PartnersOut(
         project=ref,
         suggestions=result.suggestions,
@@ -95,6 +97,7 @@ def _suggest_for_council(registry: Registry, council_key: str, limit: int) -> Ma
         )
         labels = labels_for(session, "project", [p.id for p in projects])
         areas = [a for p in projects for a in labels.get(p.id, {}).get("service_area", [])]
+        services = [c for p in projects for c in labels.get(p.id, {}).get("lgsl", [])]
         ask = Ask(
             council=places.get(council.slug),
             service_areas=tuple(dict.fromkeys(areas)),
@@ -103,7 +106,8 @@ def _suggest_for_council(registry: Registry, council_key: str, limit: int) -> Ma
         text = "\n".join(f"{p.title}\n{p.summary}\n{p.problem}" for p in projects)
         if not text.strip():
             return MatchOut(suggestions=[], similar_records=[])
-        return _match(registry, session, Asked(text, ask, {p.id for p in projects}, limit))
+        asked = Asked(text, ask, {p.id for p in projects}, limit, tuple(dict.fromkeys(services)))
+        return _match(registry, session, asked)
 
 
 def match_problem(registry: Registry, data: MatchIn) -> MatchOut:
@@ -119,6 +123,11 @@ def problem_evidence(registry: Registry, data: MatchIn) -> Evidence:
 
 
 def _problem(session: Session, registry: Registry, data: MatchIn) -> Asked:
+    unknown = lgsl.unknown_codes(data.lgsl)
+    if unknown:
+        raise Invalid.one(
+            "lgsl", f"Not on the Local Government Service List: {', '.join(map(str, unknown))}."
+        )
     places, _ = _places(registry, session)
     asking = resolve_council(session, data.council, "council") if data.council else None
     ask = Ask(
@@ -128,7 +137,8 @@ def _problem(session: Session, registry: Registry, data: MatchIn) -> Asked:
         tags=tuple(" ".join(t.lower().split()) for t in data.tags),
         excluded=frozenset({asking.slug}) if asking else frozenset(),
     )
-    return Asked(f"{data.title}\n{data.text}", ask, set(), data.limit)
+    services = tuple(dict.fromkeys(str(code) for code in data.lgsl))
+    return Asked(f"{data.title}\n{data.text}", ask, set(), data.limit, services)
 
 
 @dataclass(frozen=True)
@@ -139,6 +149,7 @@ class Asked:
     ask: Ask
     exclude: set[str]
     limit: int
+    services: tuple[str, ...] = ()  # the asker's LGSL codes
 
 
 def evidence_for(registry: Registry, session: Session, asked: Asked, weights: Weights = WEIGHTS) -> Evidence:
@@ -152,6 +163,12 @@ def evidence_for(registry: Registry, session: Session, asked: Asked, weights: We
         records = int(matcher.live.sum())
         slug = ask.council.slug if ask.council else None
         together = facets.facets["council"].together_with(slug, matcher.live) if slug else []
+        services = facets.facets["lgsl"]
+        carried = {
+            code: int((services.mask_for([code], facets.size) & matcher.live).sum())
+            for code in asked.services
+        }
+    ask = replace(ask, lgsl=tuple((code, specificity(count, records)) for code, count in carried.items()))
     places, rows = _places(registry, session)
     if slug:  # councils that shared a record with the asker, or declared interest either way
         ask = replace(ask, worked_with=frozenset(together) | _interest_slugs(session, rows, slug))

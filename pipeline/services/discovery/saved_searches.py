@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
 
+from pipeline import lgsl
 from pipeline.errors import Invalid
 from pipeline.services.discovery.search import SearchRequest
 from pipeline.vocab import PHASES, RECORD_TYPES, SERVICE_AREAS
@@ -13,7 +14,7 @@ from pipeline.vocab import PHASES, RECORD_TYPES, SERVICE_AREAS
 MAX_LENGTH = 2000
 MAX_WORDS = 500
 MAX_VALUES = 20
-FILTERS = ("type", "council", "phase", "service_area", "tag", "region", "dormant")
+FILTERS = ("type", "council", "phase", "service_area", "lgsl", "tag", "region", "dormant")
 NAMES = ("q", *FILTERS)
 CLOSED: dict[str, tuple[str, ...]] = {
     "type": RECORD_TYPES,
@@ -60,9 +61,20 @@ def read_saved_search(text: str, field: str) -> SavedSearch:
 def _check_values(field: str, name: str, values: list[str]) -> None:
     if len(values) > MAX_VALUES:
         raise Invalid.one(field, f"'{name}' may be given at most {MAX_VALUES} times.")
+    if name == "lgsl":
+        _check_lgsl(field, values)
+        return
     allowed = CLOSED.get(name)
     wrong = [v for v in values if allowed is not None and v not in allowed]
     if wrong:
         raise Invalid.one(
             field, f"'{wrong[0]}' is not a {name.replace('_', ' ')}: use one of {', '.join(allowed or ())}."
+        )
+
+
+def _check_lgsl(field: str, values: list[str]) -> None:
+    wrong = lgsl.unknown_texts(values)
+    if wrong:
+        raise Invalid.one(
+            field, f"'{wrong[0]}' is not a service number on the Local Government Service List."
         )

@@ -9,6 +9,8 @@ from typing import Any
 
 from sqlmodel import col, select
 
+from pipeline import lgsl
+from pipeline.errors import InvalidQuery
 from pipeline.schemas.search import SearchPage
 from pipeline.search.executor import RawResults
 from pipeline.search.query import SearchPlan, build_plan
@@ -99,6 +101,7 @@ def _plan(session: Any, request: SearchRequest) -> SearchPlan:
     filters = dict(request.filters)
     if filters.get("council"):
         filters["council"] = [_council_slug(session, key) for key in filters["council"]]
+    _check_lgsl(filters.get("lgsl", []))
     return build_plan(
         q=request.q,
         filters=filters,
@@ -109,6 +112,14 @@ def _plan(session: Any, request: SearchRequest) -> SearchPlan:
         per_page=request.per_page,
         with_facets=request.with_facets,
     )
+
+
+def _check_lgsl(codes: list[str]) -> None:
+    unknown = lgsl.unknown_texts(codes)
+    if unknown:
+        raise InvalidQuery.one(
+            "lgsl", f"'{unknown[0]}' is not a service number on the Local Government Service List."
+        )
 
 
 def _council_slug(session: Any, key: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from pipeline import lgsl
 from pipeline.schemas.search import FacetValue, SearchHit, SearchLinks
 from pipeline.search.executor import Hit
 from pipeline.services.councils.directory import council_ref
@@ -50,6 +51,8 @@ def facet_label(name: str, value: str, councils: dict[str, Council], regions: di
         return regions.get(value, value)
     if name == "service_area":
         return SERVICE_AREA_LABELS.get(value, value)
+    if name == "lgsl":
+        return lgsl.label_of(value)
     if name == "dormant":
         return {"yes": "Not confirmed for nine months", "no": "Confirmed in the last nine months"}.get(
             value, value

@@ -169,7 +169,7 @@ class CsvColumns:
 
 @dataclass(frozen=True)
 class _Shape:
-    kind: str  # "scalar", "list" or "objects"
+    kind: str  # "scalar", "list", "numbers" (a list of whole numbers) or "objects"
     first_field: str = ""
 
     def read(self, name: str, text: str) -> Any:
@@ -183,6 +183,8 @@ class _Shape:
             except ValueError as exc:
                 raise ValueError(f"{name}: {exc}") from None
         items = [item.strip() for item in text.split(LIST_SEPARATOR) if item.strip()]
+        if self.kind == "numbers":
+            return [int(item) if item.isascii() and item.isdecimal() else item for item in items]
         return [{self.first_field: item} for item in items] if self.kind == "objects" else items
 
     def write(self, value: Any) -> str:
@@ -198,15 +200,22 @@ class _Shape:
 
 
 def _shape_of(annotation: Any) -> _Shape:
-    info = mi.type_info(annotation)
+    info = _unwrapped(mi.type_info(annotation))
     if isinstance(info, mi.UnionType):
         info = next(t for t in info.types if not isinstance(t, mi.NoneType))
     if not isinstance(info, mi.ListType):
         return _Shape("scalar")
-    item = info.item_type
+    item = _unwrapped(info.item_type)
     if isinstance(item, mi.StructType):
         return _Shape("objects", item.fields[0].name)
+    if isinstance(item, mi.IntType):
+        return _Shape("numbers")
     return _Shape("list")
+
+
+def _unwrapped(info: mi.Type) -> mi.Type:
+    """A type without the description or examples an annotation adds to it."""
+    return info.type if isinstance(info, mi.Metadata) else info
 
 
 def neutralise(cell: str) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 import msgspec
 from sqlmodel import Session, col, select
 
+from pipeline import lgsl
 from pipeline.schemas.common import CouncilRef, Input, Output
 from pipeline.services.context import Scope
 from pipeline.services.councils.directory import council_ref
@@ -53,13 +54,15 @@ def ref_key(ref: dict[str, Any] | None) -> str | None:
 
 
 def apply_common(scope: Scope, kind: RecordKind, row: RecordBase, data: Any, problems: Problems) -> None:
-    """Fields every record has: title, summary, external id, service areas and tags."""
+    """Fields every record has: title, summary, external id, service areas, LGSL codes and tags."""
     row.title = data.title
     row.summary = data.summary
     row.external_id = data.external_id
     if data.external_id:
         _check_external_id(scope.session, kind, row, data.external_id, problems)
     set_labels(scope.session, kind.name, row.id, "service_area", data.service_areas)
+    _check_lgsl(data.lgsl, problems)
+    set_labels(scope.session, kind.name, row.id, "lgsl", [str(code) for code in data.lgsl])
     set_labels(scope.session, kind.name, row.id, "tag", unique(normalise_tag(t) for t in data.tags))
 
 
@@ -76,6 +79,13 @@ def _check_external_id(
         problems.add("external_id", f"This council already has a {kind.name} with id '{external_id}'.")
 
 
+def _check_lgsl(codes: list[int], problems: Problems) -> None:
+    unknown = lgsl.unknown_codes(codes)
+    if unknown:
+        listed = ", ".join(str(code) for code in unknown)
+        problems.add("lgsl", f"Not on the Local Government Service List: {listed}.")
+
+
 def common_out(urls: Urls, kind: RecordKind, row: RecordBase, related: Related) -> dict[str, Any]:
     """Output fields every record has, plus its owner under the type's owner field name."""
     return {
@@ -84,6 +94,7 @@ def common_out(urls: Urls, kind: RecordKind, row: RecordBase, related: Related) 
         "title": row.title,
         "summary": row.summary,
         "service_areas": related.label(row.id, "service_area"),
+        "lgsl": [int(code) for code in related.label(row.id, "lgsl")],
         "tags": related.label(row.id, "tag"),
         "external_id": row.external_id,
         "created_at": row.created_at,

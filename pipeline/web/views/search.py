@@ -7,6 +7,7 @@ from typing import Any
 from litestar import Request, get
 from litestar.response import Template
 
+from pipeline import lgsl
 from pipeline.dependencies import RegistryDep
 from pipeline.errors import Invalid
 from pipeline.schemas.search import FacetValue, SearchPage
@@ -60,7 +61,9 @@ def _facets(form: SearchForm, results: SearchPage | None) -> list[dict[str, Any]
         shown = list(counted[:SHOWN_VALUES])
         shown += [f for f in counted[SHOWN_VALUES:] if f.value in chosen]
         known = {f.value for f in shown}
-        shown += [FacetValue(value=v, label=v, count=0) for v in chosen if v not in known]
+        shown += [
+            FacetValue(value=v, label=_unseen_label(name, v), count=0) for v in chosen if v not in known
+        ]
         if not shown:
             continue
         groups.append(
@@ -79,6 +82,11 @@ def _facets(form: SearchForm, results: SearchPage | None) -> list[dict[str, Any]
             }
         )
     return groups
+
+
+def _unseen_label(name: str, value: str) -> str:
+    """The label of a chosen value no result counted."""
+    return lgsl.label_of(value) if name == "lgsl" else value
 
 
 def _chips(form: SearchForm, results: SearchPage | None) -> list[dict[str, str]]:
