@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 from litestar.testing import TestClient
+from psycopg.errors import DeadlockDetected
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import OperationalError
 from sqlmodel import SQLModel
 
 from pipeline.app import create_app
@@ -57,14 +59,27 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 def empty_all_tables(engine: Engine) -> None:
     tables = list(reversed(SQLModel.metadata.sorted_tables))
+    if engine.dialect.name == "postgresql":
+        _truncate(engine, ", ".join(t.name for t in tables))  # from our own metadata, not from input
+        return
     with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            names = ", ".join(t.name for t in tables)  # from our own metadata, not from input
-            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                connection.execute(table.delete())
-            connection.execute(text("DELETE FROM sqlite_sequence"))
+        for table in tables:
+            connection.execute(table.delete())
+        connection.execute(text("DELETE FROM sqlite_sequence"))
+
+
+def _truncate(engine: Engine, names: str, attempts: int = 5) -> None:
+    """TRUNCATE every table. It locks them one by one, so a reader still finishing from the
+    test before (a server's companion process ending) can make a deadlock, which PostgreSQL
+    resolves by cancelling one side: then try again, as PostgreSQL advises."""
+    for attempt in range(1, attempts + 1):
+        try:
+            with engine.begin() as connection:
+                connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            return
+        except OperationalError as exc:
+            if not isinstance(exc.orig, DeadlockDetected) or attempt == attempts:
+                raise
 
 
 @pytest.fixture
