@@ -187,7 +187,7 @@ def main() -> None:
     print(f"Machine: {machine()}")
     print(
         f"Queries: {len(queries)} (1-3 words; a third filtered by service area, a third by phase and type;"
-        " every search counts all six facets exactly and highlights snippets)\n"
+        " every search counts all seven facets exactly and highlights snippets)\n"
     )
     print(
         "| records | write (s) | rebuild (s) | in-process p50 / p95 / p99 (ms) | HTTP p50 / p95 / p99 (ms) |"
