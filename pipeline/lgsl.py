@@ -12,10 +12,6 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-ATTRIBUTION = (
-    "Contains the Local Government Service List, esd-toolkit / LG Inform Plus (LGA), Open Government Licence"
-)
-
 
 @dataclass(frozen=True)
 class Service:
@@ -69,6 +65,22 @@ def unknown_codes(codes: Iterable[int]) -> list[int]:
     """The codes that are not on the list, in the order given."""
     known = services()
     return [code for code in codes if code not in known]
+
+
+def refusal(codes: Iterable[int]) -> str | None:
+    """Why these codes are refused, naming those not on the list; None if all are on it."""
+    unknown = unknown_codes(codes)
+    if not unknown:
+        return None
+    return f"Not on the Local Government Service List: {', '.join(str(code) for code in unknown)}."
+
+
+def filter_refusal(values: Iterable[str]) -> str | None:
+    """Why a search's `lgsl` values are refused, naming the first that is not a code on the list."""
+    unknown = unknown_texts(values)
+    if not unknown:
+        return None
+    return f"'{unknown[0]}' is not a service number on the Local Government Service List."
 
 
 def unknown_texts(values: Iterable[str]) -> list[str]:

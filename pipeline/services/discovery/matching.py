@@ -123,11 +123,9 @@ def problem_evidence(registry: Registry, data: MatchIn) -> Evidence:
 
 
 def _problem(session: Session, registry: Registry, data: MatchIn) -> Asked:
-    unknown = lgsl.unknown_codes(data.lgsl)
-    if unknown:
-        raise Invalid.one(
-            "lgsl", f"Not on the Local Government Service List: {', '.join(map(str, unknown))}."
-        )
+    refused = lgsl.refusal(data.lgsl)
+    if refused:
+        raise Invalid.one("lgsl", refused)
     places, _ = _places(registry, session)
     asking = resolve_council(session, data.council, "council") if data.council else None
     ask = Ask(
@@ -163,12 +161,9 @@ def evidence_for(registry: Registry, session: Session, asked: Asked, weights: We
         records = int(matcher.live.sum())
         slug = ask.council.slug if ask.council else None
         together = facets.facets["council"].together_with(slug, matcher.live) if slug else []
-        services = facets.facets["lgsl"]
-        carried = {
-            code: int((services.mask_for([code], facets.size) & matcher.live).sum())
-            for code in asked.services
-        }
-    ask = replace(ask, lgsl=tuple((code, specificity(count, records)) for code, count in carried.items()))
+        carried = dict(facets.facets["lgsl"].count(matcher.live)) if asked.services else {}
+    shares = tuple((code, specificity(carried.get(code, 0), records)) for code in asked.services)
+    ask = replace(ask, lgsl=shares)
     places, rows = _places(registry, session)
     if slug:  # councils that shared a record with the asker, or declared interest either way
         ask = replace(ask, worked_with=frozenset(together) | _interest_slugs(session, rows, slug))

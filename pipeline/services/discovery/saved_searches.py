@@ -61,20 +61,12 @@ def read_saved_search(text: str, field: str) -> SavedSearch:
 def _check_values(field: str, name: str, values: list[str]) -> None:
     if len(values) > MAX_VALUES:
         raise Invalid.one(field, f"'{name}' may be given at most {MAX_VALUES} times.")
-    if name == "lgsl":
-        _check_lgsl(field, values)
-        return
+    refused = lgsl.filter_refusal(values) if name == "lgsl" else None
+    if refused:
+        raise Invalid.one(field, refused)
     allowed = CLOSED.get(name)
     wrong = [v for v in values if allowed is not None and v not in allowed]
     if wrong:
         raise Invalid.one(
             field, f"'{wrong[0]}' is not a {name.replace('_', ' ')}: use one of {', '.join(allowed or ())}."
-        )
-
-
-def _check_lgsl(field: str, values: list[str]) -> None:
-    wrong = lgsl.unknown_texts(values)
-    if wrong:
-        raise Invalid.one(
-            field, f"'{wrong[0]}' is not a service number on the Local Government Service List."
         )

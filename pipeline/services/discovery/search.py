@@ -101,7 +101,9 @@ def _plan(session: Any, request: SearchRequest) -> SearchPlan:
     filters = dict(request.filters)
     if filters.get("council"):
         filters["council"] = [_council_slug(session, key) for key in filters["council"]]
-    _check_lgsl(filters.get("lgsl", []))
+    refused = lgsl.filter_refusal(filters.get("lgsl", []))
+    if refused:
+        raise InvalidQuery.one("lgsl", refused)
     return build_plan(
         q=request.q,
         filters=filters,
@@ -112,14 +114,6 @@ def _plan(session: Any, request: SearchRequest) -> SearchPlan:
         per_page=request.per_page,
         with_facets=request.with_facets,
     )
-
-
-def _check_lgsl(codes: list[str]) -> None:
-    unknown = lgsl.unknown_texts(codes)
-    if unknown:
-        raise InvalidQuery.one(
-            "lgsl", f"'{unknown[0]}' is not a service number on the Local Government Service List."
-        )
 
 
 def _council_slug(session: Any, key: str) -> str:

@@ -80,10 +80,9 @@ def _check_external_id(
 
 
 def _check_lgsl(codes: list[int], problems: Problems) -> None:
-    unknown = lgsl.unknown_codes(codes)
-    if unknown:
-        listed = ", ".join(str(code) for code in unknown)
-        problems.add("lgsl", f"Not on the Local Government Service List: {listed}.")
+    refused = lgsl.refusal(codes)
+    if refused:
+        problems.add("lgsl", refused)
 
 
 def common_out(urls: Urls, kind: RecordKind, row: RecordBase, related: Related) -> dict[str, Any]:

@@ -7,12 +7,12 @@ from typing import Any
 from litestar import Request, get
 from litestar.response import Template
 
-from pipeline import lgsl
 from pipeline.dependencies import RegistryDep
 from pipeline.errors import Invalid
 from pipeline.schemas.search import FacetValue, SearchPage
 from pipeline.search.fields import FACET_NAMES
 from pipeline.services.discovery.search import search_records
+from pipeline.services.discovery.search_format import facet_label
 from pipeline.urls import api_path
 from pipeline.web.rendering import Alternate, error_list, feed_alternates, page
 from pipeline.web.search_form import FACET_LEGENDS, SORTS, SearchForm, read_search_form
@@ -62,7 +62,7 @@ def _facets(form: SearchForm, results: SearchPage | None) -> list[dict[str, Any]
         shown += [f for f in counted[SHOWN_VALUES:] if f.value in chosen]
         known = {f.value for f in shown}
         shown += [
-            FacetValue(value=v, label=_unseen_label(name, v), count=0) for v in chosen if v not in known
+            FacetValue(value=v, label=facet_label(name, v, {}, {}), count=0) for v in chosen if v not in known
         ]
         if not shown:
             continue
@@ -82,11 +82,6 @@ def _facets(form: SearchForm, results: SearchPage | None) -> list[dict[str, Any]
             }
         )
     return groups
-
-
-def _unseen_label(name: str, value: str) -> str:
-    """The label of a chosen value no result counted."""
-    return lgsl.label_of(value) if name == "lgsl" else value
 
 
 def _chips(form: SearchForm, results: SearchPage | None) -> list[dict[str, str]]:
