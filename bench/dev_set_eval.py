@@ -170,3 +170,5 @@ def cross_validation_report(result: dict[str, Any], queries: dict[str, int]) -> 
     print(f"\nBest on all records: {result['best_on_all']}")
     for number, point in enumerate(result["chosen_per_fold"], start=1):
         print(f"Fold {number}: {point}")
+    print("\n## What each part of the evidence adds (the shipped weights, parts taken away)\n")
+    print(table({"the shipped weights": result["defaults"], **result["ablations"]}, queries))

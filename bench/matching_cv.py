@@ -43,6 +43,14 @@ GRID: dict[str, tuple[Any, ...]] = {
     "min_similarity": (0.06, 0.1, 0.15),
 }
 OBJECTIVE = (("lenient", "recall@5"), ("lenient", "mrr"), ("strict", "recall@5"), ("strict", "mrr"))
+# The shipped weights with parts of the evidence taken away, to show what each part adds.
+TEXT_ALONE = {"place": {}, "worked_together": 0.0, "participant": 0.0, "ratio": 0.0}
+ABLATIONS: dict[str, dict[str, Any]] = {
+    "text alone: lead councils, each by its best record": TEXT_ALONE,
+    "text, with participants and further records": {"place": {}, "worked_together": 0.0},
+    "text and geography, no shared history": {"worked_together": 0.0},
+    "text and shared history, no geography": {"place": {}},
+}
 
 
 def weights_at(point: dict[str, Any]) -> Weights:
@@ -134,5 +142,9 @@ def cross_validate(records: list[DevRecord], data_dir: Path) -> dict[str, Any]:
         "best_on_all": points[best_all],
         "fitted": summary(scores[best_all], ids),
         "defaults": summary(per_query(records, gathered, Weights()), ids),
+        "ablations": {
+            name: summary(per_query(records, gathered, dataclasses.replace(Weights(), **change)), ids)
+            for name, change in ABLATIONS.items()
+        },
         "points": len(points),
     }
