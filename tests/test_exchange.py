@@ -185,6 +185,17 @@ def test_records_with_the_same_title_in_one_batch_get_different_slugs(
     assert slugs == ["street-lighting", "street-lighting-2", "street-lighting-3", "street-lighting-4"]
 
 
+def test_a_title_new_to_the_registry_repeated_in_one_batch_gets_different_slugs_and_its_labels(
+    client: TestClient[Any], councils: dict[str, str], tokens: dict[str, str]
+) -> None:
+    rows = [project_body(title="Bin day finder", tags=[f"tag {n}", "waste"]) for n in range(3)]
+    result = import_file(client, "project", json.dumps(rows).encode(), {**bearer(tokens["hackney"]), **JSON})
+    assert result["created"] == 3
+    items = client.get("/api/v1/projects").json()["items"]
+    assert sorted(r["slug"] for r in items) == ["bin-day-finder", "bin-day-finder-2", "bin-day-finder-3"]
+    assert sorted(tuple(r["tags"]) for r in items) == [(f"tag {n}", "waste") for n in range(3)]
+
+
 def test_the_same_external_id_at_two_councils_is_two_records(
     client: TestClient[Any], councils: dict[str, str], tokens: dict[str, str]
 ) -> None:

@@ -14,6 +14,7 @@ from litestar.datastructures import FormMultiDict
 
 from pipeline.dependencies import RegistryDep
 from pipeline.errors import Invalid
+from pipeline.schemas.introspect import struct_fields
 from pipeline.services.councils.directory import council_choices
 from pipeline.services.identity.people import SignedInUser
 from pipeline.services.records.kinds import RecordKind, owner_of
@@ -36,7 +37,7 @@ def questions_for(registry: RegistryDep, kind: RecordKind, user: SignedInUser) -
 def blank_values(kind: RecordKind, questions: list[Question], user: SignedInUser) -> dict[str, Any]:
     defaults = {
         spec.name: spec.default
-        for spec in msgspec.structs.fields(kind.struct_in)
+        for spec in struct_fields(kind.struct_in)
         if spec.default is not msgspec.NODEFAULT
     }
     values = {q.name: shown_value(q, defaults.get(q.name)) for q in questions}

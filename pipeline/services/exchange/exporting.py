@@ -14,6 +14,7 @@ import msgspec
 from sqlmodel import col, select
 
 from pipeline.errors import Invalid
+from pipeline.schemas.introspect import struct_fields
 from pipeline.services.context import Registry, Scope
 from pipeline.services.discovery.search import SearchRequest, matching_records
 from pipeline.services.exchange.formats import CsvColumns, csv_lines
@@ -102,7 +103,7 @@ def _found(registry: Registry, kind: RecordKind, ids: list[str]) -> Iterator[lis
 
 
 def _exported(scope: Scope, kind: RecordKind, rows: Sequence[RecordBase]) -> list[dict[str, Any]]:
-    names = [field.name for field in msgspec.structs.fields(kind.struct_in)]
+    names = [field.name for field in struct_fields(kind.struct_in)]
     records = []
     for out in build_outs(scope, kind, rows):
         values = kind.to_in(state_of(kind, out))

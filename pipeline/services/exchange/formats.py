@@ -23,6 +23,7 @@ from typing import Any
 import msgspec
 from msgspec import inspect as mi
 
+from pipeline.schemas.introspect import struct_fields
 from pipeline.services.exchange.line_errors import FileErrors, LineError, json_array_items
 from pipeline.services.untrusted import loads_json
 
@@ -148,7 +149,7 @@ class CsvColumns:
 
     def __init__(self, struct: type[msgspec.Struct]) -> None:
         self.shapes = {"id": _Shape("scalar")} | {
-            field.name: _shape_of(field.type) for field in msgspec.structs.fields(struct)
+            field.name: _shape_of(field.type) for field in struct_fields(struct)
         }
         self.names = list(self.shapes)
 

@@ -22,7 +22,8 @@ from pipeline.services.identity.actors import Actor, require_writer
 from pipeline.services.records.batches import RecordBatch
 from pipeline.services.records.ids import canonical_id
 from pipeline.services.records.kinds import RecordKind
-from pipeline.services.records.slugs import unflushed_slugs
+from pipeline.services.records.link_rows import relations_together
+from pipeline.services.records.slugs import look_up_slugs, unflushed_slugs
 from pipeline.services.records.validation import convert_input_all
 from pipeline.storage.changes import latest_seq
 
@@ -195,8 +196,10 @@ def _staged_together(
     batch = RecordBatch(scope, actor, kind, _wanted(items))
     try:
         with session.begin_nested(), session.no_autoflush, unflushed_slugs(session):
-            for item in items:
-                batch.stage(item.data, item.record_id)
+            look_up_slugs(session, kind.table, [str(getattr(item.data, "title", "")) for item in items])
+            with relations_together(session):
+                for item in items:
+                    batch.stage(item.data, item.record_id)
             session.flush()
     except DomainError:
         return None

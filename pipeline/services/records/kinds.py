@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from pipeline import lgsl
 from pipeline.schemas.common import CouncilRef, Input, Output
+from pipeline.schemas.introspect import struct_fields
 from pipeline.services.context import Scope
 from pipeline.services.councils.directory import council_ref
 from pipeline.services.records.link_rows import normalise_tag, set_labels, unique
@@ -107,7 +108,7 @@ def common_out(urls: Urls, kind: RecordKind, row: RecordBase, related: Related) 
 
 def common_in(kind: RecordKind, snapshot: dict[str, Any]) -> dict[str, Any]:
     """The writable fields of a stored snapshot, in the shape the input struct takes."""
-    names = {f.name for f in msgspec.structs.fields(kind.struct_in)}
+    names = {f.name for f in struct_fields(kind.struct_in)}
     values = {name: snapshot[name] for name in names if name in snapshot}
     values[kind.owner_field] = ref_key(snapshot[kind.owner_field])
     return values

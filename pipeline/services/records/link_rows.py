@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, cast
 
 from sqlalchemy import delete, insert, or_
@@ -26,6 +27,7 @@ from pipeline.vocab import RecordType
 
 LabelMap = dict[str, dict[str, list[str]]]
 FRESH = "fresh_records"
+PENDING = "pending_relation_rows"
 
 
 def is_fresh(session: Session, record_id: str) -> bool:
@@ -60,10 +62,30 @@ def _replace_rows(session: Session, table: Any, owned: dict[str, str], rows: lis
     identity, and a batch of new records builds no delete statements.
     """
     record_id = owned.get("record_id") or owned["source_id"]
-    if not is_fresh(session, record_id):
+    fresh = is_fresh(session, record_id)
+    if not fresh:
         session.execute(delete(table).filter_by(**owned))
-    if rows:
+    pending: dict[Any, list[dict[str, Any]]] | None = session.info.get(PENDING)
+    if fresh and pending is not None:
+        pending[table] += rows
+    elif rows:
         session.connection().execute(insert(table), rows)
+
+
+@contextmanager
+def relations_together(session: Session) -> Iterator[None]:
+    """While a batch creates records, keep their relation rows and insert each table's at the
+    end in one statement, instead of a few statements for every record. Nothing may read a
+    new record's relations before the block ends; if it raises, nothing is inserted."""
+    session.info[PENDING] = defaultdict(list)
+    try:
+        yield
+        pending: dict[Any, list[dict[str, Any]]] = session.info.pop(PENDING)
+        for table, rows in pending.items():
+            if rows:
+                session.connection().execute(insert(table), rows)
+    finally:
+        session.info.pop(PENDING, None)
 
 
 def labels_for(session: Session, record_type: str, record_ids: Sequence[str]) -> LabelMap:

@@ -10,6 +10,7 @@ from typing import Any, TypeVar, get_args, get_origin
 import msgspec
 
 from pipeline.errors import FieldError, Invalid
+from pipeline.schemas.introspect import struct_fields
 from pipeline.services.untrusted import check_untrusted, untrusted_errors
 
 T = TypeVar("T")
@@ -133,9 +134,15 @@ def convert_input(data: Any, kind: type[T]) -> T:
 
 
 def convert_input_all(data: dict[str, Any], kind: type[T]) -> T:
-    """Like convert_input, but names every wrong field, not only the first (for forms)."""
+    """Like convert_input, but names every wrong field, not only the first (for forms and
+    imports). Valid data, the usual case, is converted once; only data with a problem is
+    then gone through field by field."""
+    try:
+        return convert_input(data, kind)
+    except Invalid:
+        pass
     errors: list[FieldError] = []
-    for spec in msgspec.structs.fields(typing.cast(type[msgspec.Struct], kind)):
+    for spec in struct_fields(typing.cast(type[msgspec.Struct], kind)):
         if spec.name not in data:
             if spec.required:
                 errors.append(field_error(f"Object missing required field `{spec.name}`", kind))
