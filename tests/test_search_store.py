@@ -206,3 +206,33 @@ def test_an_index_made_before_a_field_was_added_is_started_afresh_and_filled_aga
     assert registry.search.wait_for(latest, timeout=60)  # filled again from the whole change log
     found = client.get("/api/v1/search?q=older").json()["items"]
     assert [i["id"] for i in found] == [made["id"]]
+
+
+def test_an_index_made_with_the_earlier_spelling_fields_keeps_working_until_rebuilt(
+    client: TestClient[Any], registry: Registry, tokens: dict[str, str]
+) -> None:
+    """Earlier versions also indexed every unstemmed word for spelling suggestions, which
+    nothing read. Such an index is used as it is, written to as before, and searchable."""
+    from whoosh import index as whoosh_index
+    from whoosh.fields import TEXT
+
+    from pipeline.search.fields import build_schema
+
+    store = registry.search.store
+    earlier = build_schema()
+    for name in ("title", "content"):
+        field = earlier[name]
+        earlier.remove(name)
+        earlier.add(
+            name,
+            TEXT(analyzer=field.analyzer, stored=True, field_boost=field.format.field_boost, spelling=True),
+        )
+    assert {"spell_title", "spell_content"} <= set(earlier.names())
+    old = store.new_generation()
+    whoosh_index.create_in(str(old), earlier)
+    store.publish(old)
+    made = create(client, "projects", project_body(title="Kept spelling index"), tokens["hackney"])
+    registry.search.catch_up(wait=True)
+    assert store.current_generation() == old.name
+    found = client.get("/api/v1/search?q=spelling").json()["items"]
+    assert [i["id"] for i in found] == [made["id"]]

@@ -27,8 +27,8 @@ def build_schema() -> Schema:
     return Schema(
         id=ID(stored=True, unique=True),
         slug=STORED(),
-        title=TEXT(analyzer=text, stored=True, field_boost=2.0, spelling=True),
-        content=TEXT(analyzer=text, stored=True, spelling=True),
+        title=TEXT(analyzer=text, stored=True, field_boost=2.0),
+        content=TEXT(analyzer=text, stored=True),
         owner=STORED(),
         updated=DATETIME(stored=True, sortable=True),
         confirmed=DATETIME(stored=True, sortable=True),  # last confirmed as active (projects)
