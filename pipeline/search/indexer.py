@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from sqlalchemy import Engine, func
@@ -90,15 +90,16 @@ def catch_up(store: IndexStore, engine: Engine, batch: int = BATCH) -> int:
     return total
 
 
-def current_states(session: Session, up_to: int) -> Iterator[Change]:
-    """The newest logged state of every record that exists, as of sequence `up_to`."""
+def current_states(session: Session, up_to: int) -> Iterator[tuple[str, Mapping[str, Any] | None]]:
+    """The type and newest logged state of every record that exists, as of sequence `up_to`
+    (only those two columns: the rest of a change is not needed to index it)."""
     newest = (
         select(func.max(Change.seq))
         .where(col(Change.entity_type).in_(RECORD_TYPES), col(Change.seq) <= up_to)
         .group_by(col(Change.entity_type), col(Change.entity_id))
     )
     query = (
-        select(Change)
+        select(Change.entity_type, Change.data)
         .where(col(Change.seq).in_(newest), col(Change.operation) != "delete")
         .order_by(col(Change.seq))
         .execution_options(yield_per=1000)
@@ -134,9 +135,9 @@ def rebuild(store: IndexStore, engine: Engine, progress: Callable[[int, int], No
         up_to = latest_seq(session)
         total = count_current(session, up_to)
         regions = regions_by_council(session)
-        for change in current_states(session, up_to):
-            assert change.data is not None
-            writer.add_document(**document_for(change.entity_type, change.data, regions))
+        for record_type, data in current_states(session, up_to):
+            assert data is not None
+            writer.add_document(**document_for(record_type, data, regions))
             count += 1
             if progress and count % 500 == 0:
                 progress(count, total)
