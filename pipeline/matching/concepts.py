@@ -28,10 +28,11 @@ class Token(NamedTuple):
     end: int
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=512)
 def tokens(text: str) -> tuple[Token, ...]:
     """Each word of the text that is not a stop word: its stem and where it is (remembered:
-    the same records' texts are read again to explain one answer after another)."""
+    one answer reads a record's text more than once, and the next answer often reads it
+    again; a few hundred texts cover that, at about 5 kB each)."""
     pattern, stops, shortest, stem = analysis()
     found = []
     for match in pattern.finditer(text):

@@ -91,10 +91,11 @@ def shared_phrases(words: tuple[Token, ...], asked: Stems, wanted: set[str]) -> 
     return found
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=8)
 def _runs(asked: Stems) -> frozenset[Stems]:
     """Every run of two to `LONGEST_PHRASE` stems of the asker's text (kept: one answer
-    explains many records against the same text)."""
+    explains many records against the same text; a council's 20 projects together make a
+    long text, so only the last few are kept)."""
     return frozenset(
         asked[i : i + n] for n in range(2, LONGEST_PHRASE + 1) for i in range(len(asked) - n + 1)
     )

@@ -22,7 +22,10 @@ from whoosh.util.times import datetime_to_long
 
 from pipeline.search.fields import DORMANT_AFTER, KEYWORD_FACETS
 
-IntArray = npt.NDArray[np.int64]
+# Document numbers and value ids: 32 bits hold any index this service will have, at half the
+# memory of 64 (at 100,000 records the arrays of every facet, per segment and merged, take
+# about 13 MB instead of 26).
+IntArray = npt.NDArray[np.int32]
 Mask = npt.NDArray[np.bool_]
 
 
@@ -50,8 +53,8 @@ def dormant_facet(confirmed: npt.NDArray[np.uint64], now: datetime) -> FacetArra
     """`yes` for records last confirmed more than nine months before `now`, `no` for the other
     confirmed records; records that are never confirmed have neither."""
     cutoff = datetime_to_long((now - DORMANT_AFTER).astimezone(UTC).replace(tzinfo=None))
-    docs = np.flatnonzero(confirmed != NOT_CONFIRMED).astype(np.int64)
-    values = np.where(confirmed[docs] < cutoff, 0, 1).astype(np.int64)
+    docs = np.flatnonzero(confirmed != NOT_CONFIRMED).astype(np.int32)
+    values = np.where(confirmed[docs] < cutoff, 0, 1).astype(np.int32)
     return FacetArray(["yes", "no"], docs, values)
 
 
@@ -59,18 +62,19 @@ def read_segment(reader: Any) -> dict[str, SegmentFacet]:
     facets = {}
     indexed = set(reader.indexed_field_names())
     for name in KEYWORD_FACETS:
-        docs: list[int] = []
-        ids: list[int] = []
+        docs: list[IntArray] = []
         values: list[str] = []
         if name in indexed:
             for term in reader.lexicon(name):
-                postings = reader.postings(name, term).all_ids()
-                before = len(docs)
-                docs.extend(postings)
-                ids.extend([len(values)] * (len(docs) - before))
+                docs.append(np.fromiter(reader.postings(name, term).all_ids(), dtype=np.int32))
                 values.append(term.decode() if isinstance(term, bytes) else str(term))
-        facets[name] = SegmentFacet(np.asarray(docs, dtype=np.int64), values, np.asarray(ids, dtype=np.int64))
+        value_ids = np.repeat(np.arange(len(docs), dtype=np.int32), [len(d) for d in docs])
+        facets[name] = SegmentFacet(_joined(docs), values, value_ids)
     return facets
+
+
+def _joined(arrays: list[IntArray]) -> IntArray:
+    return np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.int32)
 
 
 @dataclass(frozen=True)
@@ -172,12 +176,10 @@ def _merge(pieces: list[tuple[SegmentFacet, int]]) -> FacetArray:
     values: dict[str, int] = {}
     docs, ids = [], []
     for piece, offset in pieces:
-        remap = np.asarray([values.setdefault(v, len(values)) for v in piece.values], dtype=np.int64)
-        docs.append(piece.docs + offset)
+        remap = np.asarray([values.setdefault(v, len(values)) for v in piece.values], dtype=np.int32)
+        docs.append(piece.docs + np.int32(offset))
         ids.append(remap[piece.value_ids] if len(piece.value_ids) else piece.value_ids)
-    entry_docs = np.concatenate(docs) if docs else np.zeros(0, dtype=np.int64)
-    entry_values = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64)
-    return FacetArray(list(values), entry_docs, entry_values)
+    return FacetArray(list(values), _joined(docs), _joined(ids))
 
 
 def segment_key(leaf: Any) -> Any:
