@@ -87,6 +87,8 @@ def test_workers_stop_by_themselves_when_the_server_is_killed(registry: Registry
     server = two_workers(registry, tmp_path / "data", free_port())
     eventually(lambda: len(worker_pids(server.pid)) == 2, "two workers started")
     workers = worker_pids(server.pid)
+    for pid in workers:  # each worker's C library keeps two heaps, not one per thread
+        assert b"MALLOC_ARENA_MAX=2" in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
     server.kill()
     server.wait(timeout=60)
     eventually(lambda: not any(alive(pid) for pid in workers), "the orphaned workers stopped")
