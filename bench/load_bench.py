@@ -380,7 +380,8 @@ def descendants(pid: int) -> list[int]:
 
 
 def peak_rss(pids: list[int]) -> dict[str, float]:
-    """Each process's peak resident memory (VmHWM), in MB, by its role and process id."""
+    """Each process's peak resident memory (VmHWM), in MB, by its role and process id; and,
+    for workers, what is resident now split into mapped files (the index) and heap."""
     peaks = {}
     for pid in pids:
         try:
@@ -388,9 +389,14 @@ def peak_rss(pids: list[int]) -> dict[str, float]:
             command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
         except OSError:
             continue
-        for line in status.splitlines():
-            if line.startswith("VmHWM:"):
-                peaks[f"{role(command)} {pid}"] = int(line.split()[1]) / 1024
+        sizes = {
+            line.split(":")[0]: int(line.split()[1]) / 1024 for line in status.splitlines() if " kB" in line
+        }
+        name = f"{role(command)} {pid}"
+        peaks[name] = sizes.get("VmHWM", 0.0)
+        if role(command) == "worker":
+            peaks[f"{name} now: mapped files"] = sizes.get("RssFile", 0.0)
+            peaks[f"{name} now: heap"] = sizes.get("RssAnon", 0.0)
     return peaks
 
 
@@ -398,6 +404,8 @@ def role(command: str) -> str:
     """What a process of `pipeline serve` is, from its command line."""
     for marker, name in (
         (" index ", "indexer"),
+        (" mail send ", "mailer"),
+        (" worker --fd ", "worker"),
         (" serve ", "supervisor"),
         ("resource_tracker", "resource tracker"),
         ("spawn_main", "worker"),
