@@ -19,8 +19,8 @@ from pipeline.schemas.common import Input, Output
 from pipeline.services.context import Scope
 from pipeline.services.councils.directory import find_council, resolve_council
 from pipeline.services.identity.actors import Actor, require_writer
-from pipeline.services.records.changelog import utcnow
-from pipeline.services.records.engine import build_outs, insert_in, log_change, replace_in, state_of
+from pipeline.services.records.changelog import Entry, append_changes, utcnow
+from pipeline.services.records.engine import build_outs, insert_in, replace_in, state_of
 from pipeline.services.records.kinds import RecordKind
 from pipeline.storage.models import RecordBase
 
@@ -125,21 +125,20 @@ class RecordBatch:
         outcomes = self._outcomes(staged)
         outs = build_outs(self._scope, self._kind, [item.row for item in staged])
         logged = [
-            log_change(
-                self._scope,
-                self._actor,
-                self._kind,
-                item.row,
-                "create" if item.before is None else "update",
-                item.before,
-                state_of(self._kind, out),
-                flush=False,
+            Entry(
+                entity_type=self._kind.name,
+                entity_id=item.row.id,
+                operation="create" if item.before is None else "update",
+                council_id=item.row.owner_council_id,
+                before=item.before,
+                after=state_of(self._kind, out),
+                version=item.row.version,
             )
             for item, out, outcome in zip(staged, outs, outcomes, strict=True)
             if outcome != "unchanged"
         ]
-        self._scope.session.flush()  # the changes in one statement, numbered in order
-        self._scope.last_seq = max([self._scope.last_seq, *(change.seq or 0 for change in logged)])
+        newest = append_changes(self._scope.session, self._actor, logged)  # one statement, in order
+        self._scope.last_seq = max(self._scope.last_seq, newest)
         return list(zip(outs, outcomes, strict=True))
 
     def _outcomes(self, staged: list[Staged]) -> list[str]:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import Session, and_, col, or_, select
 
 from pipeline.services.identity.actors import Actor
-from pipeline.storage.changes import storable_seq
+from pipeline.storage.changes import latest_seq, storable_seq
 from pipeline.storage.collaboration import ProjectUpdate
 from pipeline.storage.mail import SentMessage
 from pipeline.storage.models import Change
@@ -67,6 +70,44 @@ def append_change(
     if flush:
         session.flush()
     return change
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One change of a batch, to be appended with the others by `append_changes`."""
+
+    entity_type: str
+    entity_id: str
+    operation: str
+    council_id: str | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    version: int
+
+
+def append_changes(session: Session, actor: Actor, entries: Sequence[Entry]) -> int:
+    """Record a batch's changes, in order, in one statement of the caller's transaction
+    (rather than an ORM object each); the newest sequence number after, or 0 if none."""
+    if not entries:
+        return 0
+    rows = [
+        {
+            "entity_type": entry.entity_type,
+            "entity_id": entry.entity_id,
+            "operation": entry.operation,
+            "actor_kind": actor.kind,
+            "actor_id": actor.id,
+            "actor_council_id": actor.council_id,
+            "council_id": entry.council_id,
+            "at": utcnow(),
+            "version": entry.version,
+            "fields": diff_fields(entry.before, entry.after),
+            "data": entry.after,
+        }
+        for entry in entries
+    ]
+    session.connection().execute(insert(Change), rows)
+    return latest_seq(session)
 
 
 def changes_for(
