@@ -392,9 +392,10 @@ def peak_rss(pids: list[int]) -> dict[str, float]:
         sizes = {
             line.split(":")[0]: int(line.split()[1]) / 1024 for line in status.splitlines() if " kB" in line
         }
-        name = f"{role(command)} {pid}"
+        kind = role(command)
+        name = f"{kind} {pid}"
         peaks[name] = sizes.get("VmHWM", 0.0)
-        if role(command) == "worker":
+        if kind == "worker":
             peaks[f"{name} now: mapped files"] = sizes.get("RssFile", 0.0)
             peaks[f"{name} now: heap"] = sizes.get("RssAnon", 0.0)
     return peaks

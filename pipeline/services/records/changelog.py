@@ -35,6 +35,36 @@ def diff_fields(before: dict[str, Any] | None, after: dict[str, Any] | None) -> 
     }
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One change to append to the log."""
+
+    entity_type: str
+    entity_id: str
+    operation: str
+    council_id: str | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    version: int
+
+
+def _logged_values(actor: Actor, entry: Entry) -> dict[str, Any]:
+    """The change-log row of `entry`, made by `actor` now."""
+    return {
+        "entity_type": entry.entity_type,
+        "entity_id": entry.entity_id,
+        "operation": entry.operation,
+        "actor_kind": actor.kind,
+        "actor_id": actor.id,
+        "actor_council_id": actor.council_id,
+        "council_id": entry.council_id,
+        "at": utcnow(),
+        "version": entry.version,
+        "fields": diff_fields(entry.before, entry.after),
+        "data": entry.after,
+    }
+
+
 def append_change(
     session: Session,
     actor: Actor,
@@ -46,43 +76,13 @@ def append_change(
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
     version: int,
-    flush: bool = True,
 ) -> Change:
-    """Record one change in the caller's transaction (which holds the write lock).
-
-    `flush=False` leaves it for the caller's next flush (a batch flushes its changes together);
-    its `seq` is assigned then.
-    """
-    change = Change(
-        entity_type=entity_type,
-        entity_id=entity_id,
-        operation=operation,
-        actor_kind=actor.kind,
-        actor_id=actor.id,
-        actor_council_id=actor.council_id,
-        council_id=council_id,
-        at=utcnow(),
-        version=version,
-        fields=diff_fields(before, after),
-        data=after,
-    )
+    """Record one change in the caller's transaction (which holds the write lock), numbered."""
+    entry = Entry(entity_type, entity_id, operation, council_id, before, after, version)
+    change = Change(**_logged_values(actor, entry))
     session.add(change)
-    if flush:
-        session.flush()
+    session.flush()
     return change
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One change of a batch, to be appended with the others by `append_changes`."""
-
-    entity_type: str
-    entity_id: str
-    operation: str
-    council_id: str | None
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
-    version: int
 
 
 def append_changes(session: Session, actor: Actor, entries: Sequence[Entry]) -> int:
@@ -90,23 +90,7 @@ def append_changes(session: Session, actor: Actor, entries: Sequence[Entry]) -> 
     (rather than an ORM object each); the newest sequence number after, or 0 if none."""
     if not entries:
         return 0
-    rows = [
-        {
-            "entity_type": entry.entity_type,
-            "entity_id": entry.entity_id,
-            "operation": entry.operation,
-            "actor_kind": actor.kind,
-            "actor_id": actor.id,
-            "actor_council_id": actor.council_id,
-            "council_id": entry.council_id,
-            "at": utcnow(),
-            "version": entry.version,
-            "fields": diff_fields(entry.before, entry.after),
-            "data": entry.after,
-        }
-        for entry in entries
-    ]
-    session.connection().execute(insert(Change), rows)
+    session.connection().execute(insert(Change), [_logged_values(actor, entry) for entry in entries])
     return latest_seq(session)
 
 

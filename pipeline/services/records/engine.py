@@ -234,13 +234,8 @@ def log_change(
     operation: str,
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
-    *,
-    flush: bool = True,
 ) -> Change:
-    """Append the change (after=None for a delete) and remember its sequence number.
-
-    Unflushed (`flush=False`), the number is not known yet: the caller records it after flushing.
-    """
+    """Append the change (after=None for a delete) and remember its sequence number."""
     change = append_change(
         scope.session,
         actor,
@@ -251,7 +246,6 @@ def log_change(
         before=before,
         after=after,
         version=row.version + 1 if after is None else row.version,
-        flush=flush,
     )
     scope.last_seq = change.seq or scope.last_seq
     return change
