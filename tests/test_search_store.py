@@ -236,3 +236,58 @@ def test_an_index_made_with_the_earlier_spelling_fields_keeps_working_until_rebu
     assert store.current_generation() == old.name
     found = client.get("/api/v1/search?q=spelling").json()["items"]
     assert [i["id"] for i in found] == [made["id"]]
+
+
+def test_sort_keys_confirmation_dates_and_versions_are_columns_and_stored_values_not_terms(
+    client: TestClient[Any], registry: Registry, tokens: dict[str, str]
+) -> None:
+    """Nothing searches `title_sort`, `confirmed` or `version`: they are read as columns or
+    stored values, so the index gives them no terms; sorting and the dormant facet still work."""
+    for title in ("Beta parking permits", "Alpha parking permits"):
+        create(client, "projects", project_body(title=title), tokens["hackney"])
+    registry.search.catch_up(wait=True)
+    with registry.search.store.reading() as searcher:
+        reader = searcher.reader()
+        with_terms = {name for name, _ in reader.all_terms()}
+        assert {"title_sort", "confirmed", "version"} & with_terms == set()
+        assert "updated" in with_terms  # filtered by date range: still indexed
+        assert reader.has_column("title_sort")
+        assert reader.has_column("confirmed")
+        versions = [doc["version"] for doc in searcher.documents() if doc.get("id") != META_ID]
+    assert versions == [1, 1]
+    found = client.get("/api/v1/search?q=parking&sort=title").json()
+    assert [i["title"] for i in found["items"]] == ["Alpha parking permits", "Beta parking permits"]
+    assert {f["value"]: f["count"] for f in found["facets"]["dormant"]} == {"no": 2}
+
+
+def test_an_index_that_still_indexes_its_sort_keys_and_dates_keeps_working(
+    client: TestClient[Any], registry: Registry, tokens: dict[str, str]
+) -> None:
+    """Earlier versions indexed `title_sort`, `confirmed` and `version` as terms too. Such an
+    index is used as it is, written to as before, sorted and counted the same."""
+    from whoosh import index as whoosh_index
+    from whoosh.fields import DATETIME, ID, NUMERIC
+
+    from pipeline.search.fields import build_schema
+
+    store = registry.search.store
+    earlier = build_schema()
+    for name, field in (
+        ("title_sort", ID(sortable=True)),
+        ("confirmed", DATETIME(stored=True, sortable=True)),
+        ("version", NUMERIC(stored=True)),
+    ):
+        earlier.remove(name)
+        earlier.add(name, field)
+    old = store.new_generation()
+    whoosh_index.create_in(str(old), earlier)
+    store.publish(old)
+    for title in ("Beta bin rounds", "Alpha bin rounds"):
+        create(client, "projects", project_body(title=title), tokens["hackney"])
+    registry.search.catch_up(wait=True)
+    assert store.current_generation() == old.name
+    with store.reading() as searcher:
+        assert {"title_sort", "confirmed"} <= {name for name, _ in searcher.reader().all_terms()}
+    found = client.get("/api/v1/search?q=bin&sort=title").json()
+    assert [i["title"] for i in found["items"]] == ["Alpha bin rounds", "Beta bin rounds"]
+    assert {f["value"]: f["count"] for f in found["facets"]["dormant"]} == {"no": 2}

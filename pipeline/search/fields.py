@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from whoosh.analysis import StemmingAnalyzer
-from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, FieldType, Schema
 
 # Filterable, countable fields: the same names in the index, the API and the query language.
 # Each is a comma-separated, lower-cased keyword field (a record may have several values).
@@ -16,6 +16,17 @@ FACET_NAMES: tuple[str, ...] = (*KEYWORD_FACETS, "dormant")
 DORMANT_AFTER = timedelta(days=274)  # nine months without a confirmation
 TEXT_FIELDS: tuple[str, ...] = ("title", "content")
 META_ID = "__meta__"
+
+
+def column_only(field: FieldType) -> FieldType:
+    """A field that is sorted by or read as a column, never searched: it gets no terms.
+
+    A date is indexed as eight terms per record (Whoosh's tiered range terms), and a sort key
+    as one term per record, each term new: terms nothing ever looks up, that cost about a
+    tenth of indexing time and a seventh of the index's size.
+    """
+    field.indexed = False
+    return field
 
 
 def build_schema() -> Schema:
@@ -30,10 +41,10 @@ def build_schema() -> Schema:
         title=TEXT(analyzer=text, stored=True, field_boost=2.0),
         content=TEXT(analyzer=text, stored=True),
         owner=STORED(),
-        updated=DATETIME(stored=True, sortable=True),
-        confirmed=DATETIME(stored=True, sortable=True),  # last confirmed as active (projects)
-        title_sort=ID(sortable=True),
-        version=NUMERIC(stored=True),
+        updated=DATETIME(stored=True, sortable=True),  # indexed too: filtered by date range
+        confirmed=column_only(DATETIME(stored=True, sortable=True)),  # last confirmed (projects)
+        title_sort=column_only(ID(sortable=True)),
+        version=STORED(),
         applied_seq=NUMERIC(stored=True, bits=64),
         **facets,
     )
