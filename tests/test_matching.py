@@ -455,3 +455,51 @@ def test_words_many_records_share_are_not_evidence(registry: Registry, councils:
     [suggestion] = match_problem(registry, specific).suggestions
     assert suggestion.council.slug == "tower-hamlets"
     assert suggestion.reasons[0].terms == ["Allotments"]
+
+
+def test_a_council_since_abolished_is_suggested_for_its_records_with_its_successor(
+    registry: Registry, councils: dict[str, str], client: TestClient[Any], pages: Pages
+) -> None:
+    """Its records stay in the registry and are still evidence; the suggestion names the
+    council that took its work over. Partner suggestions for its own projects work too."""
+    from datetime import date
+
+    from tests.conftest import add_council
+
+    add_council(registry, "E06000060", "Buckinghamshire Council", "Buckinghamshire", register_code="BUC")
+    add_council(
+        registry,
+        "E07000004",
+        "Aylesbury Vale District Council",
+        "Aylesbury Vale",
+        register_code="AYL",
+        end_date=date(2020, 3, 31),
+        replaced_by=["BUC"],
+    )
+    for title, summary in FILLER:
+        _project(registry, title, summary, "tower-hamlets")
+    says = "Residents subscribe to garden waste collections"
+    garden = _project(registry, "Garden waste subscriptions", says, "aylesbury-vale")
+    asked = {"text": "Residents want to subscribe to garden waste collections online", "council": "hackney"}
+    [suggestion] = client.post("/api/v1/match", json=asked).json()["suggestions"]
+    assert suggestion["council"]["slug"] == "aylesbury-vale"
+    assert [c["slug"] for c in suggestion["replaced_by"]] == ["buckinghamshire"]
+    replaced = [r for r in suggestion["reasons"] if r["kind"] == "replaced"]
+    assert [(r["text"], r["values"]) for r in replaced] == [
+        ("Abolished on 31 March 2020: its work passed to Buckinghamshire.", ["buckinghamshire"])
+    ]
+    assert (
+        client.post("/api/v1/match", json={**asked, "text": "Library opening hours"}).json()["suggestions"][
+            0
+        ]["replaced_by"]
+        == []
+    )  # a current council has no successors
+
+    _project(registry, "Garden waste renewals", "Garden waste subscriptions renewed online", "camden")
+    partners = client.get(f"/api/v1/projects/{garden}/partners")
+    assert partners.status_code == 200, partners.text
+    assert [s["council"]["slug"] for s in partners.json()["suggestions"]] == ["camden"]
+    slug = client.get(f"/api/v1/projects/{garden}").json()["slug"]
+    assert "Camden" in pages.get(f"/projects/{slug}").get_text()
+    who_else = pages.get("/similar?text=garden+waste+subscriptions").get_text()
+    assert "its work passed to Buckinghamshire" in who_else

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 
 # Delivery phases in order; a retired project is no one's step ahead.
 PHASE_ORDER = {"idea": 0, "discovery": 1, "alpha": 2, "beta": 3, "live": 4}
@@ -23,6 +24,10 @@ class Place:
     county: str | None = None
     combined_authority: str | None = None
     neighbours: frozenset[str] = frozenset()
+    # A council since abolished keeps its records, and is still suggested for them: its
+    # successors (`replaced_by`, slugs) are named beside it.
+    ended: date | None = None
+    replaced_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,9 @@ then single concepts, never one found in more than about one record in twenty
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 from typing import Any, cast
 
@@ -19,7 +20,7 @@ from pipeline.matching.retrieval import Found
 from pipeline.matching.scorer import Match, Scored
 from pipeline.matching.weights import Weights
 from pipeline.record_types import RECORD_TYPES
-from pipeline.schemas.common import RecordRef
+from pipeline.schemas.common import CouncilRef, RecordRef
 from pipeline.schemas.matching import Reason
 from pipeline.urls import Urls
 from pipeline.vocab import RecordType
@@ -136,7 +137,9 @@ def _record_reason(match: Match, terms: list[str], urls: Urls) -> Reason:
     )
 
 
-def other_reasons(scored: Scored) -> list[Reason]:
+def other_reasons(scored: Scored, successors: Sequence[CouncilRef] = ()) -> list[Reason]:
+    """The reasons besides shared records; `successors` names the councils that took over the
+    work of a council since abolished."""
     reasons = []
     if scored.service_areas:
         names = ", ".join(a.replace("-", " ") for a in scored.service_areas)
@@ -158,6 +161,8 @@ def other_reasons(scored: Scored) -> list[Reason]:
         )
     if scored.worked_together:
         reasons.append(Reason(kind="worked_together", text="Has worked with you before on a record here."))
+    if scored.council.ended:
+        reasons.append(replaced_reason(scored.council.ended, successors))
     if scored.relation:
         reasons.append(
             Reason(kind="geography", text=f"{scored.relation.text}.", values=[scored.relation.kind])
@@ -197,3 +202,18 @@ def consortium_text(record: Found, names: list[str]) -> str:
     joined = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
     kind = RECORD_TYPES[str(record.fields["type"])].in_a_sentence
     return f"Join the consortium behind the {kind} “{record.fields['title']}”: {joined}."
+
+
+def replaced_reason(ended: date, successors: Sequence[CouncilRef]) -> Reason:
+    """Why a council since abolished is still suggested (its records are evidence), and who
+    took its work over: the council to contact now."""
+    when = f"{ended.day} {ended:%B %Y}"
+    if not successors:
+        return Reason(kind="replaced", text=f"Abolished on {when}.")
+    names = [c.name for c in successors]
+    listed = f"{', '.join(names[:-1])} and {names[-1]}" if len(names) > 1 else names[0]
+    return Reason(
+        kind="replaced",
+        text=f"Abolished on {when}: its work passed to {listed}.",
+        values=[c.slug for c in successors],
+    )

@@ -18,6 +18,7 @@ ReasonKind = Literal[
     "geography",
     "phase",
     "collaboration",
+    "replaced",
 ]
 
 
@@ -54,6 +55,8 @@ class Suggestion(Output, kw_only=True):
     council: CouncilRef
     score: float
     reasons: list[Reason]
+    replaced_by: list[CouncilRef] = msgspec.field(default_factory=list)
+    """For a council since abolished: the councils its work passed to (empty otherwise)."""
 
 
 class SimilarRecord(Output, kw_only=True):

@@ -189,7 +189,7 @@ Places = tuple[dict[str, Place], dict[str, Council]]
 
 
 def _places(registry: Registry, session: Session) -> Places:
-    """Every current council, kept on the registry until any council changes (count and newest update)."""
+    """Every council, kept on the registry until any council changes (count and newest update)."""
     version = tuple(
         session.exec(select(func.count(), func.max(Council.updated_at)).select_from(Council)).one()
     )
@@ -202,9 +202,12 @@ def _places(registry: Registry, session: Session) -> Places:
 
 
 def _load_places(session: Session) -> Places:
-    rows = {c.slug: c for c in session.exec(select(Council)) if c.end_date is None}
+    """Every council, those since abolished too: their records still count as evidence, and
+    their successors are named beside them."""
+    rows = {c.slug: c for c in session.exec(select(Council))}
     for council in rows.values():
         session.expunge(council)  # kept beyond this session: read-only from here
+    slugs = {key: c.slug for c in rows.values() for key in (c.register_code, c.gss_code, c.slug) if key}
     places = {
         slug: Place(
             slug=slug,
@@ -216,6 +219,8 @@ def _load_places(session: Session) -> Places:
             county=c.county,
             combined_authority=c.combined_authority,
             neighbours=frozenset(c.neighbours),
+            ended=c.end_date,
+            replaced_by=tuple(slugs[code] for code in c.replaced_by if code in slugs) if c.end_date else (),
         )
         for slug, c in rows.items()
     }
@@ -263,8 +268,10 @@ def _collaboration(record: Found, group: list[Scored], rows: dict[str, Council],
 
 
 def _suggestion(scored: Scored, rows: dict[str, Council], explain: Explainer) -> Suggestion:
+    successors = [council_ref(rows[slug], explain.urls) for slug in scored.council.replaced_by]
     return Suggestion(
         council=council_ref(rows[scored.council.slug], explain.urls),
         score=scored.score,
-        reasons=[*explain.record_reasons(scored.matches), *other_reasons(scored)],
+        reasons=[*explain.record_reasons(scored.matches), *other_reasons(scored, successors)],
+        replaced_by=successors,
     )
