@@ -55,8 +55,10 @@ class Suggestion(Output, kw_only=True):
     council: CouncilRef
     score: float
     reasons: list[Reason]
-    replaced_by: list[CouncilRef] = msgspec.field(default_factory=list)
-    """For a council since abolished: the councils its work passed to (empty otherwise)."""
+    replaced_by: Annotated[
+        list[CouncilRef],
+        msgspec.Meta(description="For a council since abolished: the councils its work passed to."),
+    ] = []
 
 
 class SimilarRecord(Output, kw_only=True):
