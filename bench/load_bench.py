@@ -381,7 +381,9 @@ def descendants(pid: int) -> list[int]:
 
 def peak_rss(pids: list[int]) -> dict[str, float]:
     """Each process's peak resident memory (VmHWM), in MB, by its role and process id; and,
-    for workers, what is resident now split into mapped files (the index) and heap."""
+    for workers, what is resident now split into mapped files (the index) and heap, and their
+    proportional share (PSS: pages shared with other processes, such as the index's, counted
+    once across them)."""
     peaks = {}
     for pid in pids:
         try:
@@ -398,7 +400,17 @@ def peak_rss(pids: list[int]) -> dict[str, float]:
         if kind == "worker":
             peaks[f"{name} now: mapped files"] = sizes.get("RssFile", 0.0)
             peaks[f"{name} now: heap"] = sizes.get("RssAnon", 0.0)
+            peaks[f"{name} now: proportional"] = proportional_mb(pid)
     return peaks
+
+
+def proportional_mb(pid: int) -> float:
+    """A process's proportional set size (PSS) now, in MB; 0 if it has gone."""
+    try:
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return 0.0
+    return next((int(line.split()[1]) / 1024 for line in rollup.splitlines() if line.startswith("Pss:")), 0.0)
 
 
 def role(command: str) -> str:

@@ -199,9 +199,13 @@ def consortia(scored: list[Scored]) -> list[tuple[Found, list[Scored]]]:
 
 
 def consortium_text(record: Found, names: list[str]) -> str:
-    joined = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
     kind = RECORD_TYPES[str(record.fields["type"])].in_a_sentence
-    return f"Join the consortium behind the {kind} “{record.fields['title']}”: {joined}."
+    return f"Join the consortium behind the {kind} “{record.fields['title']}”: {listed(names)}."
+
+
+def listed(names: Sequence[str]) -> str:
+    """ "A", "A and B", "A, B and C"."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def replaced_reason(ended: date, successors: Sequence[CouncilRef]) -> Reason:
@@ -210,10 +214,8 @@ def replaced_reason(ended: date, successors: Sequence[CouncilRef]) -> Reason:
     when = f"{ended.day} {ended:%B %Y}"
     if not successors:
         return Reason(kind="replaced", text=f"Abolished on {when}.")
-    names = [c.name for c in successors]
-    listed = f"{', '.join(names[:-1])} and {names[-1]}" if len(names) > 1 else names[0]
     return Reason(
         kind="replaced",
-        text=f"Abolished on {when}: its work passed to {listed}.",
+        text=f"Abolished on {when}: its work passed to {listed([c.name for c in successors])}.",
         values=[c.slug for c in successors],
     )
