@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date, datetime
 
 MAX_SLUG = 80
 
@@ -14,3 +15,10 @@ def slugify(text: str) -> str:
     words = re.findall(r"[a-z0-9]+", ascii_text.lower())
     slug = "-".join(words)[:MAX_SLUG].strip("-")
     return slug or "record"
+
+
+def long_date(value: date | datetime | None) -> str:
+    """'22 November 2026', the GOV.UK style for dates."""
+    if value is None:
+        return ""
+    return f"{value.day} {value:%B %Y}"

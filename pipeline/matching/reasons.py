@@ -22,6 +22,7 @@ from pipeline.matching.weights import Weights
 from pipeline.record_types import RECORD_TYPES
 from pipeline.schemas.common import CouncilRef, RecordRef
 from pipeline.schemas.matching import Reason
+from pipeline.text import long_date
 from pipeline.urls import Urls
 from pipeline.vocab import RecordType
 
@@ -211,7 +212,7 @@ def listed(names: Sequence[str]) -> str:
 def replaced_reason(ended: date, successors: Sequence[CouncilRef]) -> Reason:
     """Why a council since abolished is still suggested (its records are evidence), and who
     took its work over: the council to contact now."""
-    when = f"{ended.day} {ended:%B %Y}"
+    when = long_date(ended)
     if not successors:
         return Reason(kind="replaced", text=f"Abolished on {when}.")
     return Reason(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from markupsafe import Markup, escape
 
 from pipeline import lgsl
 from pipeline.services.untrusted import CONTROL_CHARACTERS
+from pipeline.text import long_date
 from pipeline.vocab import SERVICE_AREA_LABELS
 
 TEMPLATES = Path(__file__).resolve().parent.parent.parent / "web" / "templates"
@@ -92,13 +93,6 @@ class MacroParamsUndefined(ChainableUndefined):
         return not self.__eq__(other)
 
     __hash__ = ChainableUndefined.__hash__
-
-
-def long_date(value: date | datetime | None) -> str:
-    """'22 November 2026', the GOV.UK style for dates."""
-    if value is None:
-        return ""
-    return f"{value.day} {value:%B %Y}"
 
 
 def date_and_time(value: datetime | None) -> str:
