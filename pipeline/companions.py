@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -100,6 +101,23 @@ class CompanionProcess:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def stop_on_terminate() -> threading.Event:
+    """Make SIGTERM end this command, and return the event it sets.
+
+    The handler raises SystemExit, which ends the command at once; but a signal that arrives
+    while a finalizer runs (SQLAlchemy's, on garbage collection) raises it there, where Python
+    only prints it and carries on. The command's loop checks the event too, so it ends then.
+    """
+    stopping = threading.Event()
+
+    def terminate(_signum: int, _frame: object) -> None:
+        stopping.set()
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, terminate)
+    return stopping
 
 
 def parent_alive(parent: int) -> bool:

@@ -11,15 +11,18 @@ import time
 from pathlib import Path
 
 import msgspec
+import pytest
 from sqlalchemy import Engine
 
-from pipeline.companions import indexing_process
+from pipeline.companions import indexing_process, stop_on_terminate
 from pipeline.config import Settings
+from pipeline.search.indexer import INDEXING_PROCS
 from pipeline.services.context import Registry
 from pipeline.services.discovery.search import SearchRequest, search_records
+from pipeline.services.exchange.importing import import_records, read_import
 from pipeline.services.identity.actors import SYSTEM
 from pipeline.services.records.catalogue import KINDS
-from pipeline.services.records.engine import create_record
+from pipeline.services.records.engine import create_record, delete_record, update_record
 from pipeline.services.records.validation import convert_input
 from tests.conftest import project_body
 
@@ -43,9 +46,9 @@ def _reader(settings: Settings, engine: Engine) -> Registry:
     return only_reads
 
 
-def _create(registry: Registry, title: str) -> None:
+def _create(registry: Registry, title: str) -> str:
     data = convert_input(project_body(title=title), KINDS["project"].struct_in)
-    create_record(registry, SYSTEM, KINDS["project"], data)
+    return str(create_record(registry, SYSTEM, KINDS["project"], data).id)  # type: ignore[attr-defined]
 
 
 def _found(registry: Registry, words: str) -> int:
@@ -95,26 +98,61 @@ def test_the_indexing_process_ends_by_itself_when_its_server_is_killed(settings:
     assert not _running(orphan)
 
 
-def test_an_index_far_behind_is_rebuilt_and_one_a_little_behind_is_brought_up_to_date(
+def _segments(registry: Registry) -> int:
+    with registry.search.store.reading() as searcher:
+        return len(searcher.reader().leaf_readers())
+
+
+def _import(registry: Registry, title: str, rows: int) -> None:
+    lines = "\n".join(f"{title} {n},About {title.lower()} {n},E09000012" for n in range(rows))
+    csv = f"title,summary,lead_council\n{lines}\n".encode()
+    import_records(registry, SYSTEM, read_import(csv, "csv", "projects.csv", KINDS["project"]))
+
+
+def test_an_index_far_behind_is_built_afresh_when_empty_and_else_given_the_changes_by_several_processes(
     registry: Registry, settings: Settings, engine: Engine, councils: dict[str, str]
 ) -> None:
     writer = Registry(msgspec.structs.replace(settings, index_wait_seconds=0), engine)
     writer.search.applies = False  # as a server beside an indexing process: nothing indexed yet
-    for n in range(6):
-        _create(writer, f"Library booking {n}")
+    _import(writer, "Library booking", 200)
+    renamed = _create(writer, "Library booking, to be renamed")
+    deleted = _create(writer, "Library booking, to be deleted")
     search = registry.search
     assert search.applied_seq() == 0  # an empty index exists
-    first = search.store.current_generation()
-    assert first is not None
-    assert search.backlog() >= 6
-    moved = search.bring_up_to_date(rebuild_above=5)
-    assert search.store.current_generation() != first  # rebuilt, then swapped in
+    empty = search.store.current_generation()
+    assert search.bring_up_to_date(parallel_above=100) == search.applied_seq() > 0
+    assert search.store.current_generation() != empty  # built afresh, then swapped in
+    assert _found(registry, "library booking") == 202
+
+    update_record(writer, SYSTEM, KINDS["project"], renamed, {"title": "Bulky waste collections"})
+    delete_record(writer, SYSTEM, KINDS["project"], deleted)
+    _import(writer, "Garden waste", 400)
+    built, segments = search.store.current_generation(), _segments(registry)
+    assert search.backlog() == 402  # a change, a deletion and the import
+    search.bring_up_to_date(parallel_above=100)
+    assert search.store.current_generation() == built  # applied to the index, not rebuilt
+    assert _segments(registry) == segments + INDEXING_PROCS  # one from each process
     assert search.backlog() == 0
-    assert moved == search.applied_seq()
-    assert _found(registry, "library booking") == 6
-    _create(writer, "Library booking 7")
-    rebuilt = search.store.current_generation()
-    assert search.bring_up_to_date(rebuild_above=5) == 1
-    assert search.store.current_generation() == rebuilt  # applied, not rebuilt
-    assert _found(registry, "library booking") == 7
+    assert _found(registry, "garden waste") == 400
+    assert _found(registry, "library booking") == 200  # neither the renamed nor the deleted one
+    assert _found(registry, "bulky waste") == 1  # indexed as it is now
+
+    _create(writer, "Garden waste, once more")
+    segments = _segments(registry)
+    assert search.bring_up_to_date(parallel_above=100) == 1
+    assert _segments(registry) <= segments + 1  # applied here, into one segment at most
+    assert _found(registry, "garden waste") == 401
     writer.close()
+
+
+def test_a_terminate_signal_stops_a_following_command_even_where_its_exit_is_swallowed() -> None:
+    previous = signal.getsignal(signal.SIGTERM)
+    try:
+        stopping = stop_on_terminate()
+        handler = signal.getsignal(signal.SIGTERM)
+        assert callable(handler)
+        with pytest.raises(SystemExit):  # at once, where Python can raise it...
+            handler(signal.SIGTERM, None)
+        assert stopping.is_set()  # ...and the loop stops too, where a finalizer swallowed it
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import signal
-import sys
-import time
-
 import click
 
 from pipeline.cli.base import Context, main
@@ -23,19 +19,19 @@ def mail() -> None:
 def mail_send(obj: Context, follow: bool, server_pid: int | None) -> None:
     """Queue the reminders and digests that are due, then deliver the email that is due, over
     SMTP (or to the test mailbox without a mail server)."""
-    from pipeline.companions import parent_alive
+    from pipeline.companions import parent_alive, stop_on_terminate
     from pipeline.services.mail.schedule import run_round
     from pipeline.services.records.changelog import utcnow
 
     registry = obj.registry
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    while server_pid is None or parent_alive(server_pid):
+    stopping = stop_on_terminate()
+    while not stopping.is_set() and (server_pid is None or parent_alive(server_pid)):
         done = run_round(registry, registry.mailer, utcnow()).delivered
         if server_pid is None and (done.sent or done.failed or done.dead or not follow):
             click.echo(f"Sent {done.sent}; {done.failed} to try again later; {done.dead} set aside as dead.")
         if not follow:
             return
-        time.sleep(obj.settings.mail_poll_seconds)
+        stopping.wait(obj.settings.mail_poll_seconds)
 
 
 @mail.command("status")

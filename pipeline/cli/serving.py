@@ -96,18 +96,18 @@ def worker_command(obj: Context, fd: int, server_pid: int) -> None:
 @click.pass_obj
 def index_command(obj: Context, follow: bool, server_pid: int | None) -> None:
     """Apply outstanding changes from the change log to the search index."""
-    from pipeline.companions import parent_alive
+    from pipeline.companions import parent_alive, stop_on_terminate
 
     search = obj.registry.search
     search.applies = True  # this command is the indexing process, whatever the servers do
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    while server_pid is None or parent_alive(server_pid):
+    stopping = stop_on_terminate()
+    while not stopping.is_set() and (server_pid is None or parent_alive(server_pid)):
         applied = search.bring_up_to_date()
         if (applied or not follow) and server_pid is None:
             click.echo(f"Applied {applied} changes; the index is at change {search.applied_seq()}.")
         if not follow:
             return
-        time.sleep(obj.settings.index_poll_seconds)
+        stopping.wait(obj.settings.index_poll_seconds)
 
 
 @main.command("reindex")

@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from pipeline.search.executor import RawResults, execute, matching_records, which_match
 from pipeline.search.facet_arrays import FacetArrayCache, FacetArrays, segment_key
-from pipeline.search.indexer import catch_up, rebuild
+from pipeline.search.indexer import catch_up, catch_up_in_parallel, rebuild
 from pipeline.search.postings import Matcher, PostingCache
 from pipeline.search.query import SearchPlan
 from pipeline.search.ranking import FieldLengths
@@ -23,7 +23,7 @@ from pipeline.search.store import IndexStore
 from pipeline.storage.changes import latest_seq
 
 log = logging.getLogger("pipeline.search")
-REBUILD_BACKLOG = 20_000  # changes behind, past which a rebuild is faster than applying them
+PARALLEL_BACKLOG = 5_000  # changes behind, past which they are indexed by several processes
 
 
 class SearchEngine:
@@ -45,18 +45,22 @@ class SearchEngine:
         self._stop = threading.Event()
         self._follower: threading.Thread | None = None
 
-    def catch_up(self, wait: bool = False) -> int:
+    def catch_up(self, wait: bool = False, *, parallel: bool = False) -> int:
         """Apply the outstanding changes; how many were applied here.
 
         If another thread of this process is applying already, return at once (0), or with
         `wait`, wait for it and then apply what is still outstanding: afterwards the index has
-        every change committed before the call.
+        every change committed before the call. `parallel` (for a process that may start
+        processes of its own: the indexing process, a command) applies them all in one commit,
+        indexed by several processes.
         """
         if not self.applies:
             return 0
         if not self._apply.acquire(blocking=wait):
             return 0  # another thread of this process is applying already
         try:
+            if parallel:
+                return catch_up_in_parallel(self.store, self.engine)
             return catch_up(self.store, self.engine)
         finally:
             self._apply.release()
@@ -69,20 +73,31 @@ class SearchEngine:
         with Session(self.engine) as session:
             return max(0, latest_seq(session) - self.applied_seq())
 
-    def bring_up_to_date(self, rebuild_above: int = REBUILD_BACKLOG) -> int:
-        """For the indexing process: apply what is outstanding or, when the index is far behind
-        (a bulk import), rebuild it in two processes, which is faster; then apply the rest.
+    def bring_up_to_date(self, parallel_above: int = PARALLEL_BACKLOG) -> int:
+        """For the indexing process: apply what is outstanding; when the index is far behind
+        (a bulk import), in one commit indexed by several processes, which is faster.
 
         Returns how far the index moved along the change log (0 when it was up to date).
         """
         before, behind = self.applied_seq(), self.backlog()
         if behind == 0:
             return 0  # the indexing process polls often: one query when there is nothing to do
-        if self.applies and behind > rebuild_above:
-            log.info("the search index is %d changes behind: rebuilding it", behind)
-            self.rebuild()
-        self.catch_up()
+        self._apply_outstanding(behind, parallel_above)
         return self.applied_seq() - before
+
+    def _apply_outstanding(self, behind: int, parallel_above: int = PARALLEL_BACKLOG) -> None:
+        """Far behind, an empty index is rebuilt, and one that holds records gets the changes
+        in one commit, indexed by several processes (each reads every record's newest state
+        once, not every change it went through)."""
+        far = behind > parallel_above
+        if far and self.applied_seq() == 0:
+            log.info("the search index is empty and %d changes behind: building it", behind)
+            self.rebuild()
+            self.catch_up()  # what came in meanwhile
+            return
+        if far:
+            log.info("the search index is %d changes behind: indexing them in parallel", behind)
+        self.catch_up(parallel=far)
 
     def known_applied_seq(self) -> int | None:
         """The applied change without a lock, if this process has seen the newest commit."""
@@ -100,7 +115,10 @@ class SearchEngine:
         while True:
             if self.applied_seq() >= seq:
                 return True
-            self.catch_up()
+            if self.applies and threading.active_count() == 1:  # a command, after a bulk import:
+                self._apply_outstanding(self.backlog())  # as the indexing process would
+            else:  # a server's threads: never start processes from a threaded process
+                self.catch_up()
             if self.applied_seq() >= seq:
                 return True
             if time.monotonic() >= deadline:

@@ -164,11 +164,12 @@ class IndexStore:
         return seq
 
     @contextmanager
-    def writer(self) -> Iterator[Any]:
-        """The index's one writer, or IndexBusy at once if another holds it."""
+    def writer(self, **options: Any) -> Iterator[Any]:
+        """The index's one writer (Whoosh's writer `options`), or IndexBusy at once if another
+        holds it."""
         index = self.index()
         try:
-            writer = index.writer(timeout=0.0)
+            writer = index.writer(timeout=0.0, **options)
         except LockError:
             raise IndexBusy from None
         try:
