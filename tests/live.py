@@ -22,6 +22,15 @@ PIPELINE = str(Path(sys.executable).with_name("pipeline"))
 STARTUP_SECONDS = 90
 
 
+def process_running(pid: int) -> bool:
+    """Whether process `pid` is running (a zombie has finished: only its exit status is left)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -25,6 +25,7 @@ from pipeline.services.records.catalogue import KINDS
 from pipeline.services.records.engine import create_record, delete_record, update_record
 from pipeline.services.records.validation import convert_input
 from tests.conftest import project_body
+from tests.live import process_running
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,14 +56,6 @@ def _found(registry: Registry, words: str) -> int:
     return search_records(registry, SearchRequest(q=words)).total
 
 
-def _running(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
-    except FileNotFoundError:
-        return False
-    return state != "Z"  # a zombie has finished; only its exit status is left
-
-
 def test_writes_wait_for_the_indexing_process_which_is_restarted_if_it_stops(
     registry: Registry, settings: Settings, engine: Engine, councils: dict[str, str]
 ) -> None:
@@ -82,7 +75,7 @@ def test_writes_wait_for_the_indexing_process_which_is_restarted_if_it_stops(
         assert _found(server, "garden waste") == 1
         second = indexer.pid
     assert second is not None
-    assert not _running(second)  # stopped with the server
+    assert not process_running(second)  # stopped with the server
     server.close()
 
 
@@ -93,9 +86,9 @@ def test_the_indexing_process_ends_by_itself_when_its_server_is_killed(settings:
     )
     orphan = int(started.stdout.split()[-1])  # its parent, the shell, has already exited
     deadline = time.monotonic() + 30
-    while _running(orphan) and time.monotonic() < deadline:
+    while process_running(orphan) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not _running(orphan)
+    assert not process_running(orphan)
 
 
 def _segments(registry: Registry) -> int:

@@ -20,14 +20,14 @@ from sqlmodel import select
 
 from pipeline.demo.seed import seed
 from pipeline.search.fields import KEYWORD_FACETS, META_ID
-from pipeline.search.indexer import catch_up
+from pipeline.search.indexer import INDEXING_PROCS, catch_up
 from pipeline.search.store import IndexStore
 from pipeline.services.context import Registry
 from pipeline.services.identity.actors import SYSTEM
 from pipeline.storage.models import RECORD_TABLES, Council, RecordCouncil, RecordLabel
 from pipeline.text import slugify
 from tests.conftest import project_body
-from tests.live import serve_process
+from tests.live import process_running, serve_process
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -140,6 +140,32 @@ def test_killed_indexer_loses_nothing(registry: Registry, councils: dict[str, st
     store = IndexStore(settings.data_dir / "index")
     assert index_versions(store) == {}
     assert catch_up(store, registry.engine) >= 3  # the writer lock died with the process
+    assert index_versions(store) == database_versions(registry)
+    store.close()
+
+
+def test_killed_parallel_indexer_loses_nothing_and_leaves_no_process_behind(
+    registry: Registry, councils: dict[str, str]
+) -> None:
+    settings = registry.settings
+    command = [sys.executable, "-m", "tests.crash_indexer", settings.resolved_database_url]
+    command += [str(settings.data_dir), "250", "parallel"]  # enough for a job in each process
+    with subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True) as helper:
+        assert helper.stdout is not None
+        ready, *indexing = helper.stdout.readline().split()
+        assert ready == "READY"
+        assert len(indexing) == INDEXING_PROCS
+        assert all(process_running(int(pid)) for pid in indexing)
+        helper.send_signal(signal.SIGKILL)
+        assert helper.wait(timeout=30) == -signal.SIGKILL
+    deadline = time.monotonic() + 30
+    while any(process_running(int(pid)) for pid in indexing) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(process_running(int(pid)) for pid in indexing)  # they end with their parent
+    assert len(database_versions(registry)) == 250
+    store = IndexStore(settings.data_dir / "index")
+    assert index_versions(store) == {}
+    assert catch_up(store, registry.engine) >= 250
     assert index_versions(store) == database_versions(registry)
     store.close()
 

@@ -9,21 +9,30 @@
    opened as a `BufferFile`, which copies its part into a `BytesIO` for reading in sequence:
    at 100,000 records, about 190 MB of private heap in every process, on top of the shared
    mapping. Those parts are read in place instead.
+3. The processes of Whoosh's parallel writer wait for their next job from the parent for
+   ever: when the parent is killed (kill -9) in the middle of indexing, they were left running,
+   holding memory. Each now ends itself once its parent has gone.
 """
 
 from __future__ import annotations
 
+import os
+import threading
+import time
 from io import BytesIO
 from typing import Any
 
 MISSING = "_pipeline_missing_columns"
 PATCHED = "_pipeline_reads_in_place"
+ORPHANS = "_pipeline_ends_when_orphaned"
+ORPHAN_CHECK_SECONDS = 0.5
 LINE_WINDOW = 4096
 
 
 def apply() -> None:
     remember_missing_length_columns()
     read_mapped_parts_in_place()
+    end_orphaned_indexing_processes()
 
 
 def remember_missing_length_columns() -> None:
@@ -108,3 +117,27 @@ def read_mapped_parts_in_place() -> None:
 
     BufferFile.__init__ = init
     setattr(BufferFile, PATCHED, True)
+
+
+def end_orphaned_indexing_processes() -> None:
+    from whoosh.multiproc import SubWriterTask
+
+    if getattr(SubWriterTask, ORPHANS, False):
+        return
+    works = SubWriterTask.run
+
+    def run(self: Any) -> None:
+        parent = os.getppid()
+        threading.Thread(target=_exit_when_orphaned, args=(parent,), name="orphan watch", daemon=True).start()
+        works(self)
+
+    SubWriterTask.run = run
+    setattr(SubWriterTask, ORPHANS, True)
+
+
+def _exit_when_orphaned(parent: int) -> None:
+    """End this process (a parallel writer's, whose work is lost with its parent) once its
+    parent has gone."""
+    while os.getppid() == parent:
+        time.sleep(ORPHAN_CHECK_SECONDS)
+    os._exit(1)
