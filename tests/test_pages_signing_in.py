@@ -227,7 +227,8 @@ def test_tampered_or_foreign_cookies_are_ignored(
 ) -> None:
     pages.sign_in("jo@hackney.gov.uk")
     cookie = client.cookies[SESSION_COOKIE]
-    client.cookies.set(SESSION_COOKIE, "x" + cookie[1:])
+    other = "y" if cookie[0] == "x" else "x"  # a key may begin with "x": then "x" changed nothing
+    client.cookies.set(SESSION_COOKIE, other + cookie[1:])
     assert "Sign out" not in pages.get("/").get_text()
 
 
