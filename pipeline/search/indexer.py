@@ -21,10 +21,6 @@ from pipeline.vocab import RECORD_TYPES
 log = logging.getLogger("pipeline.search")
 BATCH = 2000
 INDEXING_PROCS = max(1, min(2, os.cpu_count() or 1))
-# Far behind (a bulk import), changes are applied this many at a time, the new documents
-# indexed by INDEXING_PROCS processes, each into a segment of its own (Whoosh's multisegment
-# writer): as fast as a rebuild, without indexing again what the index already holds.
-PARALLEL_BATCH = 25_000
 
 
 def regions_by_council(session: Session) -> dict[str, str]:
