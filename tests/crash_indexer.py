@@ -12,7 +12,7 @@ import sys
 import time
 from typing import Any
 
-from whoosh.multiproc import MpWriter
+from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import SegmentWriter
 
 from pipeline.config import load_settings
@@ -33,6 +33,16 @@ def hang_in_parallel_commit(self: Any, *args: Any, **kwargs: Any) -> None:
     time.sleep(600)
 
 
+def starting_late(run: Any) -> Any:
+    """The indexing processes begin their work a second late: the parent is killed first."""
+
+    def late(self: Any) -> None:
+        time.sleep(1.0)
+        run(self)
+
+    return late
+
+
 def main() -> None:
     database_url, data_dir, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
     parallel = sys.argv[4:] == ["parallel"]
@@ -44,6 +54,7 @@ def main() -> None:
         create_record(registry, SYSTEM, KINDS["project"], body)  # committed, not indexed (no wait)
     SegmentWriter.commit = hang_in_commit  # type: ignore[method-assign]
     MpWriter.commit = hang_in_parallel_commit  # type: ignore[method-assign]
+    SubWriterTask.run = starting_late(SubWriterTask.run)  # type: ignore[method-assign]
     registry.search.catch_up(wait=True, parallel=parallel)  # it stops in its commit, to be killed
 
 

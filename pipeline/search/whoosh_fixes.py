@@ -124,13 +124,20 @@ def end_orphaned_indexing_processes() -> None:
 
     if getattr(SubWriterTask, ORPHANS, False):
         return
-    works = SubWriterTask.run
+    starts, works = SubWriterTask.start, SubWriterTask.run
+
+    def start(self: Any) -> None:
+        self.parent_pid = os.getpid()  # before the fork: the parent may be gone before `run`
+        starts(self)
 
     def run(self: Any) -> None:
-        parent = os.getppid()
-        threading.Thread(target=_exit_when_orphaned, args=(parent,), name="orphan watch", daemon=True).start()
+        watch = threading.Thread(
+            target=_exit_when_orphaned, args=(self.parent_pid,), name="orphan watch", daemon=True
+        )
+        watch.start()
         works(self)
 
+    SubWriterTask.start = start
     SubWriterTask.run = run
     setattr(SubWriterTask, ORPHANS, True)
 
