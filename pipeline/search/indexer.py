@@ -21,6 +21,8 @@ from pipeline.vocab import RECORD_TYPES
 log = logging.getLogger("pipeline.search")
 BATCH = 2000
 INDEXING_PROCS = max(1, min(2, os.cpu_count() or 1))
+# Whoosh's own parallel indexing, one segment per process (about twice as fast on two cores).
+IN_PARALLEL: dict[str, Any] = {"procs": INDEXING_PROCS, "multisegment": True, "limitmb": 256}
 
 
 def regions_by_council(session: Session) -> dict[str, str]:
@@ -108,7 +110,7 @@ def catch_up_in_parallel(store: IndexStore, engine: Engine) -> int:
     Returns how far the index moved along the change log (0 if busy or up to date).
     """
     try:
-        with store.writer(procs=INDEXING_PROCS, multisegment=True, limitmb=256) as writer:
+        with store.writer(**IN_PARALLEL) as writer:
             applied = store.applied_seq()
             with Session(engine) as session:
                 up_to = latest_seq(session)
@@ -116,10 +118,7 @@ def catch_up_in_parallel(store: IndexStore, engine: Engine) -> int:
                     discard(writer)
                     return 0
                 _delete_documents(writer, [*changed_records(session, applied, up_to), META_ID])
-                regions = regions_by_council(session)
-                for record_type, data in current_states(session, up_to, after=applied):
-                    assert data is not None
-                    writer.add_document(**document_for(record_type, data, regions))
+                _add_newest_states(writer, session, up_to, after=applied)
             writer.add_document(**_meta_document(up_to))
             writer.commit()
     except IndexBusy:
@@ -145,20 +144,40 @@ def _delete_documents(writer: Any, ids: Iterable[str]) -> None:
                 writer.delete_document(docnum)
 
 
+def _add_newest_states(
+    writer: Any, session: Session, up_to: int, after: int = 0, progress: Callable[[int], None] | None = None
+) -> int:
+    """Index the newest state of every record that exists, changed after `after` and up to
+    `up_to`; returns how many were indexed, telling `progress` every 500."""
+    regions = regions_by_council(session)
+    count = 0
+    for record_type, data in current_states(session, up_to, after):
+        assert data is not None
+        writer.add_document(**document_for(record_type, data, regions))
+        count += 1
+        if progress and count % 500 == 0:
+            progress(count)
+    return count
+
+
+def _newest_changes(up_to: int, after: int = 0) -> Any:
+    """The sequence number of each record's newest change after `after`, up to `up_to`."""
+    return (
+        select(func.max(Change.seq))
+        .where(col(Change.entity_type).in_(RECORD_TYPES), col(Change.seq) > after, col(Change.seq) <= up_to)
+        .group_by(col(Change.entity_type), col(Change.entity_id))
+    )
+
+
 def current_states(
     session: Session, up_to: int, after: int = 0
 ) -> Iterator[tuple[str, Mapping[str, Any] | None]]:
     """The type and newest logged state of every record that exists, as of sequence `up_to`
     (only those two columns: the rest of a change is not needed to index it); with `after`,
     of those changed after that sequence number only."""
-    newest = (
-        select(func.max(Change.seq))
-        .where(col(Change.entity_type).in_(RECORD_TYPES), col(Change.seq) > after, col(Change.seq) <= up_to)
-        .group_by(col(Change.entity_type), col(Change.entity_id))
-    )
     query = (
         select(Change.entity_type, Change.data)
-        .where(col(Change.seq).in_(newest), col(Change.operation) != "delete")
+        .where(col(Change.seq).in_(_newest_changes(up_to, after)), col(Change.operation) != "delete")
         .order_by(col(Change.seq))
         .execution_options(yield_per=1000)
     )
@@ -166,11 +185,7 @@ def current_states(
 
 
 def count_current(session: Session, up_to: int) -> int:
-    newest = (
-        select(func.max(Change.seq))
-        .where(col(Change.entity_type).in_(RECORD_TYPES), col(Change.seq) <= up_to)
-        .group_by(col(Change.entity_type), col(Change.entity_id))
-    )
+    newest = _newest_changes(up_to)
     query = select(func.count()).where(col(Change.seq).in_(newest), col(Change.operation) != "delete")
     return session.exec(query).one()
 
@@ -186,19 +201,12 @@ def rebuild(store: IndexStore, engine: Engine, progress: Callable[[int, int], No
     from whoosh import index as whoosh_index
 
     index = whoosh_index.open_dir(str(generation))
-    # Two processes, one segment each: Whoosh's own parallel indexing (about twice as fast).
-    writer = index.writer(limitmb=256, procs=INDEXING_PROCS, multisegment=True)
-    count = 0
+    writer = index.writer(**IN_PARALLEL)
     with Session(engine) as session:
         up_to = latest_seq(session)
         total = count_current(session, up_to)
-        regions = regions_by_council(session)
-        for record_type, data in current_states(session, up_to):
-            assert data is not None
-            writer.add_document(**document_for(record_type, data, regions))
-            count += 1
-            if progress and count % 500 == 0:
-                progress(count, total)
+        told = (lambda done: progress(done, total)) if progress else None
+        count = _add_newest_states(writer, session, up_to, progress=told)
     writer.add_document(**_meta_document(up_to))
     writer.commit()
     index.close()

@@ -22,6 +22,8 @@ import time
 from io import BytesIO
 from typing import Any
 
+from pipeline.companions import parent_alive
+
 MISSING = "_pipeline_missing_columns"
 PATCHED = "_pipeline_reads_in_place"
 ORPHANS = "_pipeline_ends_when_orphaned"
@@ -145,6 +147,6 @@ def end_orphaned_indexing_processes() -> None:
 def _exit_when_orphaned(parent: int) -> None:
     """End this process (a parallel writer's, whose work is lost with its parent) once its
     parent has gone."""
-    while os.getppid() == parent:
+    while parent_alive(parent):
         time.sleep(ORPHAN_CHECK_SECONDS)
     os._exit(1)
