@@ -5,7 +5,8 @@
 Opens the benchmark registry (var/bench/synthetic-N) as a server process would, then runs
 the load benchmark's 200 searches, 300 partner suggestions and 50 feed pages, printing the
 process's resident memory (VmRSS, and how much of it is mapped index files) after each step,
-with the sizes of the caches Pipeline keeps.
+with the sizes of the caches Pipeline keeps. Settings come from PIPELINE_* variables, as a
+server's do: `PIPELINE_INDEX_MEMORY_MAP=true` maps the index's files instead of reading them.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ def main() -> None:
     print(f"Machine: {machine()}\n")
     print("| after | RSS MB | of it mapped files MB | of it heap MB | peak MB | caches |")
     print("| --- | ---: | ---: | ---: | ---: | --- |")
-    registry = Registry(load_settings({}, data_dir=str(data_dir)))
+    registry = Registry(load_settings(None, data_dir=str(data_dir)))
     step("opening the registry", registry)
     queries = query_set(200)
     for params in queries:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from litestar.testing import TestClient
 from psycopg.errors import DeadlockDetected
@@ -88,9 +89,26 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 
 
 @pytest.fixture
-def registry(settings: Settings, engine: Engine) -> Registry:
+def registry(settings: Settings, engine: Engine) -> Iterator[Registry]:
     empty_all_tables(engine)
-    return Registry(settings, engine)
+    registry = Registry(settings, engine)
+    yield registry
+    registry.search.close()  # its searcher's open segment files; the engine is shared
+
+
+@pytest.fixture
+def registry_with(settings: Settings, engine: Engine) -> Iterator[Callable[..., Registry]]:
+    """Makes another registry on the same database and data folder with some settings changed
+    (as another server process would be configured); each is closed after the test."""
+    made: list[Registry] = []
+
+    def make(**changes: Any) -> Registry:
+        made.append(Registry(msgspec.structs.replace(settings, **changes), engine))
+        return made[-1]
+
+    yield make
+    for registry in made:
+        registry.search.close()
 
 
 @pytest.fixture

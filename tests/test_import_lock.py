@@ -4,6 +4,7 @@ file never takes the lock, and a write that cannot get the lock in time is 503, 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -32,11 +33,6 @@ def _csv(rows: int, bad_last: bool = False) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def _quick(settings: Settings, registry: Registry) -> Registry:
-    """The same registry, waiting at most half a second for the write lock."""
-    return Registry(msgspec.structs.replace(settings, write_lock_wait_seconds=0.5), registry.engine)
-
-
 def _camden_writes_during_staging(registry: Registry) -> tuple[list[str], Any]:
     made: list[str] = []
 
@@ -51,9 +47,9 @@ def _camden_writes_during_staging(registry: Registry) -> tuple[list[str], Any]:
 
 
 def test_other_writes_go_on_while_an_import_is_staged(
-    settings: Settings, registry: Registry, councils: dict[str, str]
+    settings: Settings, registry: Registry, councils: dict[str, str], registry_with: Callable[..., Registry]
 ) -> None:
-    quick = _quick(settings, registry)
+    quick = registry_with(write_lock_wait_seconds=0.5)  # waits at most half a second for the lock
     made, progress = _camden_writes_during_staging(quick)
     file = read_import(_csv(1200), "csv", "projects.csv", KINDS["project"])
     result = import_records(quick, SYSTEM, file, progress=progress)
@@ -63,9 +59,9 @@ def test_other_writes_go_on_while_an_import_is_staged(
 
 
 def test_a_file_whose_last_row_is_bad_never_takes_the_lock(
-    settings: Settings, registry: Registry, councils: dict[str, str]
+    settings: Settings, registry: Registry, councils: dict[str, str], registry_with: Callable[..., Registry]
 ) -> None:
-    quick = _quick(settings, registry)
+    quick = registry_with(write_lock_wait_seconds=0.5)  # waits at most half a second for the lock
     made, progress = _camden_writes_during_staging(quick)
     file = read_import(_csv(1200, bad_last=True), "csv", "projects.csv", KINDS["project"])
     with pytest.raises(FileErrors) as raised:
@@ -106,9 +102,9 @@ def test_a_record_changed_while_staging_is_staged_again_and_nothing_is_lost(
 
 
 def test_a_write_that_cannot_get_the_lock_in_time_is_503_with_retry_after(
-    settings: Settings, registry: Registry, tokens: dict[str, str]
+    settings: Settings, registry: Registry, tokens: dict[str, str], registry_with: Callable[..., Registry]
 ) -> None:
-    quick = _quick(settings, registry)
+    quick = registry_with(write_lock_wait_seconds=0.5)  # waits at most half a second for the lock
     held, release = threading.Event(), threading.Event()
 
     def hold_the_lock() -> None:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-import msgspec
 import pytest
 from litestar import Request
 from litestar.testing import TestClient
@@ -169,9 +169,9 @@ def _ask_forwarded(pages: Pages, email: str, forwarded: str) -> Any:
 
 
 def test_the_whole_service_sends_at_most_its_hourly_sign_in_emails(
-    settings: Settings, registry: Registry, councils: dict[str, str]
+    registry: Registry, councils: dict[str, str], registry_with: Callable[..., Registry]
 ) -> None:
-    limited = Registry(msgspec.structs.replace(settings, sign_in_emails_per_hour=3), registry.engine)
+    limited = registry_with(sign_in_emails_per_hour=3)
     for n in range(3):
         request_sign_in(limited, f"person{n}@camden.gov.uk", f"192.0.2.{n}")
     with pytest.raises(TooManyRequests):

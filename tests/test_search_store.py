@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import pickle
 import threading
 from pathlib import Path
@@ -10,11 +11,11 @@ from typing import Any
 
 from litestar.testing import TestClient
 from whoosh import query as wq
-from whoosh.filedb.structfile import BufferFile
+from whoosh.filedb.structfile import BufferFile, StructFile
 
 from pipeline.search.fields import META_ID
 from pipeline.search.store import IndexStore
-from pipeline.search.whoosh_fixes import MappedPart
+from pipeline.search.whoosh_fixes import FilePart, MappedPart
 from pipeline.services.context import Registry
 from pipeline.services.discovery.answer_cache import Answers
 from tests.conftest import create, project_body
@@ -163,10 +164,13 @@ def test_a_missing_length_column_is_looked_for_once_per_segment(tmp_path: Path) 
     store.close()
 
 
-def test_parts_of_a_mapped_segment_are_read_in_place_as_a_file_would_be() -> None:
-    data = pickle.dumps({"fieldmap": {"title": 0}}) + b"first line\nsecond\n" + bytes(range(10))
-    part = BufferFile(memoryview(data), name="segment part")
-    assert isinstance(part.file, MappedPart)  # no copy of the bytes into a BytesIO
+SEGMENT_PART = pickle.dumps({"fieldmap": {"title": 0}}) + b"first line\nsecond\n" + bytes(range(10))
+
+
+def _reads_as_a_file_would(part: Any) -> None:
+    """`part` (a StructFile) holds SEGMENT_PART: read it in every way Whoosh reads a part."""
+    data = SEGMENT_PART
+    assert part.file.peek(4) == data[:4]  # looks ahead without moving
     assert part.read_pickle() == {"fieldmap": {"title": 0}}
     assert part.readline() == b"first line\n"
     assert part.readline() == b"second\n"
@@ -175,12 +179,57 @@ def test_parts_of_a_mapped_segment_are_read_in_place_as_a_file_would_be() -> Non
     part.seek(-2, 2)
     assert part.read() == bytes([8, 9])
     assert part.read(5) == b""
+    assert part.file.peek(5) == b""
     assert part.get(len(data) - 10, 2) == bytes([0, 1])  # random access, as before
     buffer = bytearray(4)
     part.seek(len(data) - 4)
     assert part.file.readinto(buffer) == 4
     assert bytes(buffer) == bytes([6, 7, 8, 9])
+
+
+def test_parts_of_a_mapped_segment_are_read_in_place_as_a_file_would_be() -> None:
+    part = BufferFile(memoryview(SEGMENT_PART), name="segment part")
+    assert isinstance(part.file, MappedPart)  # no copy of the bytes into a BytesIO
+    _reads_as_a_file_would(part)
     assert isinstance(BufferFile(b"plain bytes").file, io.BytesIO)  # bytes are not copied anyway
+
+
+def test_parts_of_an_unmapped_segment_are_read_each_at_its_own_position(tmp_path: Path) -> None:
+    path = tmp_path / "segment"
+    path.write_bytes(b"another part" + SEGMENT_PART + b"the next part")
+    with path.open("rb") as file:
+        first = StructFile(FilePart(file.fileno(), 12, len(SEGMENT_PART)))
+        other = StructFile(FilePart(file.fileno(), 0, 12))
+        assert other.read(7) == b"another"
+        _reads_as_a_file_would(first)  # its own offset and length: nothing of its neighbours
+        assert other.read() == b" part"  # its position moved with none of the first's reads
+
+
+def _mapped_segment_files() -> set[str]:
+    maps = Path("/proc/self/maps").read_text().splitlines()
+    return {line.split()[-1] for line in maps if line.endswith(".seg")}
+
+
+def _open_segment_files() -> set[str]:
+    links = (os.readlink(fd) for fd in Path("/proc/self/fd").iterdir() if fd.is_symlink())
+    return {link for link in links if link.endswith(".seg")}
+
+
+def test_the_index_is_read_through_files_unless_mapping_is_asked_for(tmp_path: Path) -> None:
+    for memory_map in (False, True):
+        store = IndexStore(tmp_path / f"index-{memory_map}", memory_map=memory_map)
+        store.ensure()
+        _commit(store, add=["a1", "a2"])
+        with store.reading() as searcher:
+            leaf = searcher.reader().leaf_readers()[0][0]
+            assert searcher.search(wq.Term("id", "a2")).scored_length() == 1
+            assert isinstance(leaf._terms._postfile.file, MappedPart if memory_map else FilePart)
+            folder = store.root.resolve() / str(store.current_generation())
+            segment = str(folder / leaf.segment().make_filename(".seg"))
+            assert (segment in _mapped_segment_files()) is memory_map
+            assert memory_map or segment in _open_segment_files()  # read with pread
+        store.close()
+        assert memory_map or segment not in _open_segment_files()  # closed with the searcher
 
 
 def test_an_index_made_before_a_field_was_added_is_started_afresh_and_filled_again(

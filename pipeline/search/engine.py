@@ -33,8 +33,8 @@ class SearchEngine:
     work, the others find it busy and simply read. Searches share one long-lived searcher.
     """
 
-    def __init__(self, root: Path, engine: Engine, *, applies: bool = True) -> None:
-        self.store = IndexStore(root)
+    def __init__(self, root: Path, engine: Engine, *, applies: bool = True, memory_map: bool = False) -> None:
+        self.store = IndexStore(root, memory_map=memory_map)
         self.engine = engine
         self.applies = applies  # False: another process (`pipeline index --follow`) applies changes
         self.facets = FacetArrayCache()

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
+from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
 
 from pipeline.search.fields import META_ID, build_schema
@@ -32,10 +33,16 @@ class IndexStore:
 
     `root/current` is a symlink to a generation folder; `pipeline reindex` builds a new
     generation beside it and swaps the link atomically. Searchers notice and reopen.
+
+    With `memory_map`, Whoosh maps each segment file into the process and reads it as memory;
+    without (the default), it reads the parts it needs with ordinary file reads. Either way
+    the kernel's page cache keeps the file, shared by every process, but mapped pages count
+    in each process's resident memory: about 120 MB a process at 100,000 records.
     """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, memory_map: bool = False) -> None:
         self.root = root
+        self.memory_map = memory_map
         self._guard = threading.RLock()
         self._index: Any = None
         self._generation: str | None = None
@@ -82,7 +89,7 @@ class IndexStore:
                 generation = self.current_generation()
             if generation != self._generation:
                 self._close_searcher()
-                self._index = whoosh_index.open_dir(str(self.root / str(generation)))
+                self._index = self._open(str(generation))
                 self._generation = generation
                 if not _has_every_field(self._index):
                     self._start_afresh()
@@ -95,8 +102,11 @@ class IndexStore:
         self._close_searcher()
         self.publish(self.new_generation())
         generation = self.current_generation()
-        self._index = whoosh_index.open_dir(str(self.root / str(generation)))
+        self._index = self._open(str(generation))
         self._generation = generation
+
+    def _open(self, generation: str) -> Any:
+        return FileStorage(str(self.root / generation), supports_mmap=self.memory_map).open_index()
 
     def searcher(self) -> Any:
         """The long-lived searcher, refreshed when the index has changed since it was opened.

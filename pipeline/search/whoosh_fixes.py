@@ -5,11 +5,17 @@
    that the length column is absent, and looks for the column's file on disk again: one
    stat() call for every posting of every facet value. This remembers the absence, per
    reader (a written segment's files never change).
-2. A segment is one file, mapped into memory; each part of it (postings, terms, columns) is
-   opened as a `BufferFile`, which copies its part into a `BytesIO` for reading in sequence:
-   at 100,000 records, about 190 MB of private heap in every process, on top of the shared
-   mapping. Those parts are read in place instead.
-3. The processes of Whoosh's parallel writer wait for their next job from the parent for
+2. A segment is one file. Mapped into memory (`index_memory_map`), each part of it (postings,
+   terms, columns) is opened as a `BufferFile`, which copies its part into a `BytesIO` for
+   reading in sequence: at 100,000 records, about 190 MB of private heap in every process, on
+   top of the shared mapping. Those parts are read in place instead.
+3. A segment that is not mapped (the default) opens each part as a
+   `SubFile` of the segment's one file object: every read is a seek and a read through
+   Python's buffered file, and pickle, with no `peek` to read ahead, reads a block header a
+   few bytes at a time. Each part now reads with `os.pread` at its own position, and offers
+   `peek`. Parts of one segment still share nothing but the file descriptor; a searcher is
+   used by one thread at a time (`IndexStore.reading`), as with mapped parts.
+4. The processes of Whoosh's parallel writer wait for their next job from the parent for
    ever: when the parent is killed (kill -9) in the middle of indexing, they were left running,
    holding memory. Each now ends itself once its parent has gone.
 """
@@ -26,14 +32,17 @@ from pipeline.companions import parent_alive
 
 MISSING = "_pipeline_missing_columns"
 PATCHED = "_pipeline_reads_in_place"
+PREAD = "_pipeline_reads_parts_with_pread"
 ORPHANS = "_pipeline_ends_when_orphaned"
 ORPHAN_CHECK_SECONDS = 0.5
 LINE_WINDOW = 4096
+PEEK_BYTES = 4096
 
 
 def apply() -> None:
     remember_missing_length_columns()
     read_mapped_parts_in_place()
+    read_unmapped_parts_at_their_position()
     end_orphaned_indexing_processes()
 
 
@@ -57,21 +66,33 @@ def remember_missing_length_columns() -> None:
     setattr(W3PerDocReader, MISSING, True)
 
 
-class MappedPart:
-    """A read-only file over a memoryview of the mapped segment: what `BytesIO` offers for
-    reading, without copying the bytes first (only what is read is copied)."""
+class SegmentPart:
+    """A read-only file over one part of a segment: what `BytesIO` offers for reading, with
+    only what is read copied out. Subclasses say where the bytes come from."""
 
-    def __init__(self, view: memoryview) -> None:
-        self._view = view
-        self._size = len(view)
+    def __init__(self, size: int) -> None:
+        self._size = size
         self._pos = 0
         self.closed = False
+
+    def _bytes(self, start: int, end: int) -> bytes:
+        raise NotImplementedError
 
     def read(self, size: int | None = -1) -> bytes:
         start = self._pos
         end = self._size if size is None or size < 0 else min(self._size, start + size)
         self._pos = max(start, end)
-        return bytes(self._view[start:end])
+        return self._bytes(start, end) if end > start else b""
+
+    def peek(self, size: int = 1) -> bytes:
+        """Up to `size` bytes ahead (at most PEEK_BYTES), without moving: pickle then reads a
+        whole object from one peek instead of a read for every few bytes."""
+        return self._bytes(self._pos, min(self._size, self._pos + min(max(size, 1), PEEK_BYTES)))
+
+    def get(self, position: int, size: int) -> bytes:
+        """`size` bytes from `position` (StructFile's seek then read, in one call)."""
+        self._pos = position
+        return self.read(size)
 
     def readinto(self, target: Any) -> int:
         data = self.read(len(target))
@@ -82,14 +103,14 @@ class MappedPart:
         limit = self._size if size is None or size < 0 else min(self._size, self._pos + size)
         start = end = self._pos
         while end < limit:
-            window = bytes(self._view[end : min(limit, end + LINE_WINDOW)])
+            window = self._bytes(end, min(limit, end + LINE_WINDOW))
             found = window.find(b"\n")
             if found >= 0:
                 end += found + 1
                 break
             end += len(window)
         self._pos = end
-        return bytes(self._view[start:end])
+        return self._bytes(start, end)
 
     def seek(self, offset: int, whence: int = 0) -> int:
         base = (0, self._pos, self._size)[whence]
@@ -101,6 +122,30 @@ class MappedPart:
 
     def close(self) -> None:
         self.closed = True
+
+
+class MappedPart(SegmentPart):
+    """A part of a segment mapped into memory, read from the memoryview in place."""
+
+    def __init__(self, view: memoryview) -> None:
+        super().__init__(len(view))
+        self._view = view
+
+    def _bytes(self, start: int, end: int) -> bytes:
+        return bytes(self._view[start:end])
+
+
+class FilePart(SegmentPart):
+    """A part of a segment file that is not mapped, read with `os.pread` at its own position:
+    one system call a read, and no file position shared with the segment's other parts."""
+
+    def __init__(self, fd: int, offset: int, size: int) -> None:
+        super().__init__(size)
+        self._fd = fd
+        self._offset = offset
+
+    def _bytes(self, start: int, end: int) -> bytes:
+        return os.pread(self._fd, end - start, self._offset + start)
 
 
 def read_mapped_parts_in_place() -> None:
@@ -119,6 +164,29 @@ def read_mapped_parts_in_place() -> None:
 
     BufferFile.__init__ = init
     setattr(BufferFile, PATCHED, True)
+
+
+def read_unmapped_parts_at_their_position() -> None:
+    from whoosh.filedb.compound import CompoundStorage
+    from whoosh.filedb.structfile import StructFile
+
+    if getattr(CompoundStorage, PREAD, False):
+        return
+    opens = CompoundStorage.open_file
+
+    class PartFile(StructFile):  # type: ignore[misc]
+        def get(self, position: int, length: int) -> bytes:
+            return bytes(self.file.get(position, length))
+
+    def open_file(self: Any, name: str, *args: Any, **kwargs: Any) -> Any:
+        fileno = getattr(self._file, "fileno", None)
+        if self._source is not None or fileno is None or self.is_closed:
+            return opens(self, name, *args, **kwargs)
+        offset, length = self.range(name)
+        return PartFile(FilePart(fileno(), offset, length), name=name)
+
+    CompoundStorage.open_file = open_file
+    setattr(CompoundStorage, PREAD, True)
 
 
 def end_orphaned_indexing_processes() -> None:

@@ -31,7 +31,12 @@ class Registry:
         self.settings = settings
         self.engine = engine or make_engine(settings.resolved_database_url)
         self.urls = Urls(settings.public_url.rstrip("/"))
-        self.search = SearchEngine(settings.data_dir / "index", self.engine, applies=settings.index_in_server)
+        self.search = SearchEngine(
+            settings.data_dir / "index",
+            self.engine,
+            applies=settings.index_in_server,
+            memory_map=settings.index_memory_map,
+        )
         self.mailer: Mailer = make_mailer(settings)
         self.answers = Answers()
         # (councils' version, their places) for matching: councils change rarely
