@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import pickle
+import random
 import threading
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from whoosh.filedb.structfile import BufferFile, StructFile
 
 from pipeline.search.fields import META_ID
 from pipeline.search.store import IndexStore
-from pipeline.search.whoosh_fixes import FilePart, MappedPart
+from pipeline.search.whoosh_fixes import READ_AHEAD, FilePart, MappedPart
 from pipeline.services.context import Registry
 from pipeline.services.discovery.answer_cache import Answers
 from tests.conftest import create, project_body
@@ -203,6 +204,21 @@ def test_parts_of_an_unmapped_segment_are_read_each_at_its_own_position(tmp_path
         assert other.read(7) == b"another"
         _reads_as_a_file_would(first)  # its own offset and length: nothing of its neighbours
         assert other.read() == b" part"  # its position moved with none of the first's reads
+
+
+def test_a_part_read_ahead_gives_the_bytes_asked_for_wherever_they_fall(tmp_path: Path) -> None:
+    content = bytes(random.Random(7).randrange(256) for _ in range(3 * READ_AHEAD + 123))
+    path = tmp_path / "segment"
+    path.write_bytes(b"before" + content + b"after")
+    rng = random.Random(11)
+    with path.open("rb") as file:
+        part = FilePart(file.fileno(), 6, len(content))
+        for _ in range(500):  # small and large reads, inside, across and past what is kept
+            start = rng.randrange(len(content) + 10)
+            size = rng.choice([1, 4, 100, READ_AHEAD - 1, READ_AHEAD + 1, 2 * READ_AHEAD])
+            assert part.get(start, size) == content[start : start + size]
+        part.seek(0)
+        assert b"".join(iter(lambda: part.read(rng.randrange(1, 3000)), b"")) == content
 
 
 def _mapped_segment_files() -> set[str]:

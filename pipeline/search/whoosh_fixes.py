@@ -37,6 +37,7 @@ ORPHANS = "_pipeline_ends_when_orphaned"
 ORPHAN_CHECK_SECONDS = 0.5
 LINE_WINDOW = 4096
 PEEK_BYTES = 4096
+READ_AHEAD = 8192
 
 
 def apply() -> None:
@@ -136,16 +137,28 @@ class MappedPart(SegmentPart):
 
 
 class FilePart(SegmentPart):
-    """A part of a segment file that is not mapped, read with `os.pread` at its own position:
-    one system call a read, and no file position shared with the segment's other parts."""
+    """A part of a segment file that is not mapped, read with `os.pread` at its own position
+    (no file position shared with the segment's other parts). A small read fetches READ_AHEAD
+    bytes and keeps them: Whoosh reads postings, pickles and numbers a few bytes at a time,
+    and each system call lets go of the interpreter lock, which a busy process may take
+    milliseconds to give back."""
 
     def __init__(self, fd: int, offset: int, size: int) -> None:
         super().__init__(size)
         self._fd = fd
         self._offset = offset
+        self._kept_at = 0
+        self._kept = b""
 
     def _bytes(self, start: int, end: int) -> bytes:
-        return os.pread(self._fd, end - start, self._offset + start)
+        kept_at = self._kept_at
+        if kept_at <= start and end <= kept_at + len(self._kept):
+            return self._kept[start - kept_at : end - kept_at]
+        if end - start > READ_AHEAD:
+            return os.pread(self._fd, end - start, self._offset + start)
+        self._kept_at = start
+        self._kept = os.pread(self._fd, min(READ_AHEAD, self._size - start), self._offset + start)
+        return self._kept[: end - start]
 
 
 def read_mapped_parts_in_place() -> None:
