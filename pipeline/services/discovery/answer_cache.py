@@ -14,9 +14,8 @@ from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
 T = TypeVar("T")
-# A search answer takes about 14 kB at 100,000 records: 512 of them about 7 MB a process.
-# Enough for a busy hour's distinct popular searches between two writes (a benchmark's
-# working set is a few hundred); 2,048 held about 28 MB in each worker under load.
+# A search answer takes about 14 kB at 100,000 records: 512 of them about 7 MB a process,
+# where 2,048 took about 28 MB. The load benchmarks repeat a few hundred distinct searches.
 DEFAULT_SIZE = 512
 
 
