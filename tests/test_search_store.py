@@ -219,6 +219,8 @@ def test_a_part_read_ahead_gives_the_bytes_asked_for_wherever_they_fall(tmp_path
             assert part.get(start, size) == content[start : start + size]
         part.seek(0)
         assert b"".join(iter(lambda: part.read(rng.randrange(1, 3000)), b"")) == content
+        part.seek(len(content) + 5)  # past the end, as a file allows
+        assert (part.read(3), part.peek(3), part.readline()) == (b"", b"", b"")
 
 
 def _mapped_segment_files() -> set[str]:

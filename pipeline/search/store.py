@@ -37,7 +37,7 @@ class IndexStore:
     With `memory_map`, Whoosh maps each segment file into the process and reads it as memory;
     without (the default), it reads the parts it needs with ordinary file reads. Either way
     the kernel's page cache keeps the file, shared by every process, but mapped pages count
-    in each process's resident memory: about 120 MB a process at 100,000 records.
+    in each process's resident memory: 90-120 MB a process at 100,000 records.
     """
 
     def __init__(self, root: Path, *, memory_map: bool = False) -> None:

@@ -9,12 +9,12 @@
    terms, columns) is opened as a `BufferFile`, which copies its part into a `BytesIO` for
    reading in sequence: at 100,000 records, about 190 MB of private heap in every process, on
    top of the shared mapping. Those parts are read in place instead.
-3. A segment that is not mapped (the default) opens each part as a
-   `SubFile` of the segment's one file object: every read is a seek and a read through
-   Python's buffered file, and pickle, with no `peek` to read ahead, reads a block header a
-   few bytes at a time. Each part now reads with `os.pread` at its own position, and offers
-   `peek`. Parts of one segment still share nothing but the file descriptor; a searcher is
-   used by one thread at a time (`IndexStore.reading`), as with mapped parts.
+3. A segment that is not mapped (the default) opens each part as a `SubFile` of the
+   segment's one file object: every read is a seek and a read through Python's buffered
+   file, and pickle, with no `peek` to read ahead, reads a block header a few bytes at a time.
+   Each part now reads with `os.pread` at its own position, 8 kB ahead, and offers `peek`.
+   The parts of a segment share only its file descriptor; a searcher is used by one thread
+   at a time (`IndexStore.reading`), as with mapped parts.
 4. The processes of Whoosh's parallel writer wait for their next job from the parent for
    ever: when the parent is killed (kill -9) in the middle of indexing, they were left running,
    holding memory. Each now ends itself once its parent has gone.
@@ -140,8 +140,8 @@ class FilePart(SegmentPart):
     """A part of a segment file that is not mapped, read with `os.pread` at its own position
     (no file position shared with the segment's other parts). A small read fetches READ_AHEAD
     bytes and keeps them: Whoosh reads postings, pickles and numbers a few bytes at a time,
-    and each system call lets go of the interpreter lock, which a busy process may take
-    milliseconds to give back."""
+    and each system call lets go of the interpreter lock, which another thread may then hold
+    for up to the switch interval (5 ms)."""
 
     def __init__(self, fd: int, offset: int, size: int) -> None:
         super().__init__(size)
@@ -151,6 +151,8 @@ class FilePart(SegmentPart):
         self._kept = b""
 
     def _bytes(self, start: int, end: int) -> bytes:
+        if end <= start:  # nothing asked for, or a position past the end
+            return b""
         kept_at = self._kept_at
         if kept_at <= start and end <= kept_at + len(self._kept):
             return self._kept[start - kept_at : end - kept_at]
