@@ -47,7 +47,7 @@ def _camden_writes_during_staging(registry: Registry) -> tuple[list[str], Any]:
 
 
 def test_other_writes_go_on_while_an_import_is_staged(
-    settings: Settings, registry: Registry, councils: dict[str, str], registry_with: Callable[..., Registry]
+    registry: Registry, councils: dict[str, str], registry_with: Callable[..., Registry]
 ) -> None:
     quick = registry_with(write_lock_wait_seconds=0.5)  # waits at most half a second for the lock
     made, progress = _camden_writes_during_staging(quick)
@@ -59,7 +59,7 @@ def test_other_writes_go_on_while_an_import_is_staged(
 
 
 def test_a_file_whose_last_row_is_bad_never_takes_the_lock(
-    settings: Settings, registry: Registry, councils: dict[str, str], registry_with: Callable[..., Registry]
+    registry: Registry, councils: dict[str, str], registry_with: Callable[..., Registry]
 ) -> None:
     quick = registry_with(write_lock_wait_seconds=0.5)  # waits at most half a second for the lock
     made, progress = _camden_writes_during_staging(quick)
@@ -102,7 +102,7 @@ def test_a_record_changed_while_staging_is_staged_again_and_nothing_is_lost(
 
 
 def test_a_write_that_cannot_get_the_lock_in_time_is_503_with_retry_after(
-    settings: Settings, registry: Registry, tokens: dict[str, str], registry_with: Callable[..., Registry]
+    registry: Registry, tokens: dict[str, str], registry_with: Callable[..., Registry]
 ) -> None:
     quick = registry_with(write_lock_wait_seconds=0.5)  # waits at most half a second for the lock
     held, release = threading.Event(), threading.Event()

@@ -83,7 +83,7 @@ class SegmentPart:
         start = self._pos
         end = self._size if size is None or size < 0 else min(self._size, start + size)
         self._pos = max(start, end)
-        return self._bytes(start, end) if end > start else b""
+        return self._bytes(start, end)
 
     def peek(self, size: int = 1) -> bytes:
         """Up to `size` bytes ahead (at most PEEK_BYTES), without moving: pickle then reads a
