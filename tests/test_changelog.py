@@ -178,3 +178,14 @@ def test_reverse_links_are_views_not_logged_state(
     assert len(product_changes) == 1
     assert product_changes[0].data is not None
     assert "projects" not in product_changes[0].data
+
+
+def test_the_log_keeps_text_as_written(
+    client: TestClient[Any], registry: Registry, tokens: dict[str, str]
+) -> None:
+    title = "Gwasanaethau digidol a rennir: café repairs, “quoted”, naïve"
+    create(client, "projects", project_body(title=title), tokens["hackney"])
+    change = record_changes(registry)[-1]
+    assert change.data is not None
+    assert change.data["title"] == title
+    assert change.fields["title"] == {"old": None, "new": title}

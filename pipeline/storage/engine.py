@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import OperationalError
@@ -22,18 +23,31 @@ class WriteLockTimeout(Exception):
     """The write lock stayed taken for longer than the caller would wait."""
 
 
+def _json_text(value: Any) -> str:
+    """JSON columns written by msgspec: several times faster than the standard library's encoder,
+    which a bulk import spends seconds in (every change-log row holds a record's whole state)."""
+    return msgspec.json.encode(value).decode()
+
+
+def _json_value(text: str | bytes) -> Any:
+    return msgspec.json.decode(text)
+
+
+JSON_CODEC: dict[str, Any] = {"json_serializer": _json_text, "json_deserializer": _json_value}
+
+
 def make_engine(url: str) -> Engine:
     """Create the engine for `url`; SQLite files get WAL, foreign keys and a busy timeout."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url, parsed.database)
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, **JSON_CODEC)
 
 
 def _sqlite_engine(url: str, database: str | None) -> Engine:
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **JSON_CODEC)
     event.listen(engine, "connect", _configure_sqlite)
     event.listen(engine, "begin", _begin_sqlite)
     return engine
@@ -63,7 +77,9 @@ def _begin_sqlite(conn: Connection) -> None:
 def memory_copy(engine: Engine) -> Engine:
     """A private in-memory copy of a SQLite database, as of now (SQLite's online backup: one
     consistent snapshot, taken under a read lock only), configured like the original."""
-    copy = create_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False})
+    copy = create_engine(
+        "sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False}, **JSON_CODEC
+    )
     event.listen(copy, "connect", _configure_sqlite)
     event.listen(copy, "begin", _begin_sqlite)
     source, target = engine.raw_connection(), copy.raw_connection()
