@@ -503,3 +503,21 @@ def test_a_council_since_abolished_is_suggested_for_its_records_with_its_success
     assert "Camden" in pages.get(f"/projects/{slug}").get_text()
     who_else = pages.get("/similar?text=garden+waste+subscriptions").get_text()
     assert "its work passed to Buckinghamshire" in who_else
+
+
+def test_a_place_name_says_where_not_what_so_it_is_never_evidence_or_a_reason_alone(
+    registry: Registry, councils: dict[str, str]
+) -> None:
+    """ "Camden" in both texts does not make Camden's parking project a partner on allotments."""
+    _project(registry, "Parking permits in Camden", "Camden residents renew parking permits", "camden")
+    _project(registry, "Allotment waiting lists", "Waiting lists for allotment plots", "tower-hamlets")
+    asked = MatchIn(text="Allotment waiting lists in Camden and Hackney", council="hackney")
+    answer = match_problem(registry, asked)
+    assert [s.council.slug for s in answer.suggestions] == ["tower-hamlets"]
+    assert answer.suggestions[0].reasons[0].terms == ["Allotment waiting lists"]
+    terms = {r.record.title: r.terms for r in answer.similar_records}
+    assert terms.get("Parking permits in Camden", []) == []  # found by its words, naming nothing
+    lower_case = MatchIn(text="Allotment waiting lists: a camden of plots", council="hackney")
+    assert "camden" in [
+        c.label for f in problem_evidence(registry, lower_case).found for c in f.distinctive(1.0)
+    ]

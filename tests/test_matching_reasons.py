@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from pipeline.matching.concepts import concepts, stems
+from pipeline.matching.concepts import concepts, place_name_runs, place_stems, stems
 from pipeline.matching.evidence import Place, Relation
 from pipeline.matching.reasons import Explainer, consortia, consortium_text, other_reasons, record_ref_of
 from pipeline.matching.retrieval import Found
@@ -132,3 +132,36 @@ def test_councils_whose_best_evidence_is_one_record_are_one_consortium() -> None
         "Join the consortium behind the project “Repairs online”: Sutton, Merton and Croydon."
     )
     assert consortia([_scored("sutton", FIELDS), _scored("leeds", other)]) == []
+
+
+NAMES = place_name_runs(
+    ["Kent", "Medway", "Greater Manchester", "Reading", "South East", "Bath and North East Somerset"]
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "places"),
+    [
+        ("Kent and Medway Care Record", "Kent Medway"),
+        ("A shared record for Greater Manchester's boroughs", "Greater Manchester"),
+        ("Greater use of data in Manchester", ""),  # not the name: "Greater" alone, "Manchester" alone
+        ("Staff in Reading are reading the care record", ""),  # also an ordinary word here
+        ("Parking permits in Reading", "Reading"),
+        ("parking permits in kent", ""),  # a name is written with capitals
+        ("Bath and North East Somerset and the South East", "Bath North East Somerset South"),
+        ("North East Somerset", ""),
+    ],
+)
+def test_the_words_a_text_uses_only_in_place_names(text: str, places: str) -> None:
+    assert place_stems(text, NAMES) == set(stems(places))
+
+
+def test_a_place_name_is_not_distinctive_however_rare() -> None:
+    asked = "Book repairs appointments in Kent"
+    fields = {**FIELDS, "content": "Kent tenants book a repairs appointment online."}
+    found = _found(fields, asked)
+    kent = next(c for c in found.shared if c.label == "kent")
+    assert kent in found.distinctive(0.05)
+    found = Found(found.fields, found.similarity, found.shared, found.shares, frozenset({kent}))
+    assert kent not in found.distinctive(0.05)
+    assert "Kent" not in Explainer(stems(asked), 1000, URLS).shared_terms(found)

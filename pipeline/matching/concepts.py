@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import NamedTuple
@@ -136,3 +137,38 @@ def spellings(text: str, wanted: tuple[Concept, ...]) -> list[str]:
             if index not in first and tuple(t.stem for t in window) == run:
                 first[index] = " ".join(text[window[0].start : window[-1].end].split())
     return [first[i] for i in sorted(first)]
+
+
+def place_name_runs(names: Iterable[str]) -> frozenset[Stems]:
+    """Places' names ("Kent", "Greater Manchester", "South East") as runs of stems."""
+    return frozenset(run for run in map(stems, names) if run)
+
+
+def place_stems(text: str, names: frozenset[Stems]) -> frozenset[str]:
+    """The stems `text` uses only in a place's name, written as a name is, with capitals:
+    "Kent" in "Kent and Medway Care Record", but not "reading" in "reading the record"."""
+    words = tokens(text)
+    longest = max(map(len, names), default=0)
+    in_names: set[str] = set()
+    elsewhere: set[str] = set()
+    position = 0
+    while position < len(words):
+        length = _name_at(text, words, position, names, longest)
+        (in_names if length else elsewhere).update(
+            t.stem for t in words[position : position + max(length, 1)]
+        )
+        position += max(length, 1)
+    return frozenset(in_names - elsewhere)
+
+
+def _name_at(
+    text: str, words: tuple[Token, ...], position: int, names: frozenset[Stems], longest: int
+) -> int:
+    """How many words from `position` make the longest place name there (0: none)."""
+    if not text[words[position].start].isupper():
+        return 0  # most words: a name begins with a capital
+    for length in range(min(longest, len(words) - position), 0, -1):
+        window = words[position : position + length]
+        if tuple(t.stem for t in window) in names and all(text[t.start].isupper() for t in window):
+            return length
+    return 0

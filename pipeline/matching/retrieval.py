@@ -42,6 +42,7 @@ class Weighted:
     share: float  # of all records, those with the concept
     in_title: Mask
     in_text: Mask
+    place: bool = False  # the asker's text uses it only in a place's name
 
 
 @dataclass(frozen=True)
@@ -52,13 +53,19 @@ class Found:
     similarity: float  # 0..1: the record's BM25 score as a share of an ideal record's
     shared: tuple[Concept, ...]
     shares: tuple[float, ...] = ()  # of all records, those with each shared concept
+    places: frozenset[Concept] = frozenset()  # shared concepts the asker uses only in place names
 
     def values(self, facet: str) -> list[str]:
         return [v for v in str(self.fields.get(facet, "")).split(",") if v]
 
     def distinctive(self, most: float) -> tuple[Concept, ...]:
-        """The shared concepts found in at most `most` of all records."""
-        return tuple(c for c, share in zip(self.shared, self.shares, strict=True) if share <= most)
+        """The shared concepts found in at most `most` of all records, place names aside: "Kent"
+        says where the work is, not what it is about (geography counts apart, in the scorer)."""
+        return tuple(
+            c
+            for c, share in zip(self.shared, self.shares, strict=True)
+            if share <= most and c not in self.places
+        )
 
 
 def idf(document_count: int, containing: int) -> float:
@@ -66,8 +73,11 @@ def idf(document_count: int, containing: int) -> float:
     return math.log(1 + (document_count - containing + 0.5) / (containing + 0.5))
 
 
-def weigh(matcher: Matcher, concepts: list[Concept], weights: Weights) -> list[Weighted]:
-    """The concepts worth matching on, rarest (and most repeated) first."""
+def weigh(
+    matcher: Matcher, concepts: list[Concept], weights: Weights, places: frozenset[str] = frozenset()
+) -> list[Weighted]:
+    """The concepts worth matching on, rarest (and most repeated) first; those whose stems are
+    all in `places` (the text uses them only in place names) are marked as such."""
     live = int(matcher.live.sum())
     weighted = []
     for concept in _likely_useful(matcher, concepts, live, weights):
@@ -78,7 +88,9 @@ def weigh(matcher: Matcher, concepts: list[Concept], weights: Weights) -> list[W
             continue
         rarity = idf(live, containing)
         weight = rarity * (1 + math.log(concept.count))
-        weighted.append(Weighted(concept, weight, rarity, containing / max(live, 1), in_title, in_text))
+        place = all(stem in places for run in concept.variants for stem in run)
+        share = containing / max(live, 1)
+        weighted.append(Weighted(concept, weight, rarity, share, in_title, in_text, place))
     weighted.sort(key=lambda w: -w.idf)
     return weighted[:MAX_CONCEPTS]
 
@@ -170,4 +182,5 @@ def _found(searcher: Any, weighted: list[Weighted], docnum: int, similarity: flo
         similarity,
         tuple(w.concept for w in shared),
         tuple(w.share for w in shared),
+        frozenset(w.concept for w in shared if w.place),
     )

@@ -40,7 +40,7 @@ class Registry:
         self.mailer: Mailer = make_mailer(settings)
         self.answers = Answers()
         # (councils' version, their places) for matching: councils change rarely
-        self.council_places: tuple[Any, Any] | None = None
+        self.council_places: tuple[Any, Any, Any] | None = None
 
     def answer(self, key: Hashable, compute: Callable[[], T]) -> T:
         """`compute()`, or the same answer kept from earlier at the index's current change."""

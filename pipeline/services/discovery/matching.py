@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from pipeline import lgsl
 from pipeline.errors import Invalid, NotFound
-from pipeline.matching.concepts import concepts, stems
+from pipeline.matching.concepts import Stems, concepts, place_name_runs, place_stems, stems
 from pipeline.matching.evidence import Place, specificity
 from pipeline.matching.reasons import Explainer, consortia, consortium_text, other_reasons, record_ref_of
 from pipeline.matching.retrieval import Found, find_similar, weigh
@@ -153,8 +155,9 @@ class Asked:
 def evidence_for(registry: Registry, session: Session, asked: Asked, weights: Weights = WEIGHTS) -> Evidence:
     """The records like the text (from the index) and what else the scorer needs (from `session`)."""
     ask = asked.ask
+    named_places = place_stems(asked.text, _place_names(registry, session))
     with registry.search.view() as (searcher, matcher, facets):
-        weighted = weigh(matcher, concepts(asked.text), weights)
+        weighted = weigh(matcher, concepts(asked.text), weights, places=named_places)
         found = find_similar(
             searcher, matcher, weighted, weights, exclude=asked.exclude, limit=CANDIDATE_RECORDS
         )
@@ -190,15 +193,31 @@ Places = tuple[dict[str, Place], dict[str, Council]]
 
 def _places(registry: Registry, session: Session) -> Places:
     """Every council, kept on the registry until any council changes (count and newest update)."""
+    places: Places = _councils(registry, session)[1]
+    return places
+
+
+def _place_names(registry: Registry, session: Session) -> frozenset[Stems]:
+    """Every council's, region's and nation's name as a run of stems (kept like `_places`)."""
+    names: frozenset[Stems] = _councils(registry, session)[2]
+    return names
+
+
+def _councils(registry: Registry, session: Session) -> tuple[Any, Places, frozenset[Stems]]:
     version = tuple(
         session.exec(select(func.count(), func.max(Council.updated_at)).select_from(Council)).one()
     )
     cached = registry.council_places
     if cached is None or cached[0] != version:
-        registry.council_places = (version, _load_places(session))
+        places = _load_places(session)
+        registry.council_places = (version, places, place_name_runs(_names_of(places[1].values())))
         cached = registry.council_places
-    places: Places = cached[1]
-    return places
+    return cached
+
+
+def _names_of(councils: Iterable[Council]) -> Iterator[str]:
+    for council in councils:
+        yield from (council.name, council.short_name, *council.alt_names, council.region, council.nation)
 
 
 def _load_places(session: Session) -> Places:
