@@ -135,7 +135,10 @@ def test_councils_whose_best_evidence_is_one_record_are_one_consortium() -> None
 
 
 NAMES = place_name_runs(
-    ["Kent", "Medway", "Greater Manchester", "Reading", "South East", "Bath and North East Somerset"]
+    [
+        *("Kent", "Medway", "Greater Manchester", "Reading", "South East", "Bath and North East Somerset"),
+        *("City of", " county of", "Kent County Council"),  # as alternative names are split
+    ]
 )
 
 
@@ -150,6 +153,8 @@ NAMES = place_name_runs(
         ("parking permits in kent", ""),  # a name is written with capitals
         ("Bath and North East Somerset and the South East", "Bath North East Somerset South"),
         ("North East Somerset", ""),
+        ("A Smart City Programme for the County", ""),  # what a council is, not where
+        ("Kent County Council and its districts", "Kent County Council"),
     ],
 )
 def test_the_words_a_text_uses_only_in_place_names(text: str, places: str) -> None:

@@ -139,9 +139,15 @@ def spellings(text: str, wanted: tuple[Concept, ...]) -> list[str]:
     return [first[i] for i in sorted(first)]
 
 
+# What a council is rather than where: a name made of these alone ("City of", the end of
+# "Bristol, City of") names no place.
+ADMINISTRATIVE = ("city", "county", "council", "borough", "district")
+
+
 def place_name_runs(names: Iterable[str]) -> frozenset[Stems]:
     """Places' names ("Kent", "Greater Manchester", "South East") as runs of stems."""
-    return frozenset(run for run in map(stems, names) if run)
+    administrative = {stem for word in ADMINISTRATIVE for stem in stems(word)}
+    return frozenset(run for run in map(stems, names) if run and not set(run) <= administrative)
 
 
 def place_stems(text: str, names: frozenset[Stems]) -> frozenset[str]:

@@ -39,7 +39,7 @@ class Registry:
         )
         self.mailer: Mailer = make_mailer(settings)
         self.answers = Answers()
-        # (councils' version, their places) for matching: councils change rarely
+        # (councils' version, their places, their names) for matching: councils change rarely
         self.council_places: tuple[Any, Any, Any] | None = None
 
     def answer(self, key: Hashable, compute: Callable[[], T]) -> T:
