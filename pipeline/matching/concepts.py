@@ -144,22 +144,30 @@ def spellings(text: str, wanted: tuple[Concept, ...]) -> list[str]:
 ADMINISTRATIVE = ("city", "county", "council", "borough", "district")
 
 
-def place_name_runs(names: Iterable[str]) -> frozenset[Stems]:
+@dataclass(frozen=True)
+class PlaceNames:
+    """Places' names as runs of stems, and the longest run's length (how far to look ahead)."""
+
+    runs: frozenset[Stems]
+    longest: int
+
+
+def place_name_runs(names: Iterable[str]) -> PlaceNames:
     """Places' names ("Kent", "Greater Manchester", "South East") as runs of stems."""
     administrative = {stem for word in ADMINISTRATIVE for stem in stems(word)}
-    return frozenset(run for run in map(stems, names) if run and not set(run) <= administrative)
+    runs = frozenset(run for run in map(stems, names) if run and not set(run) <= administrative)
+    return PlaceNames(runs, max(map(len, runs), default=0))
 
 
-def place_stems(text: str, names: frozenset[Stems]) -> frozenset[str]:
+def place_stems(text: str, names: PlaceNames) -> frozenset[str]:
     """The stems `text` uses only in a place's name, written as a name is, with capitals:
     "Kent" in "Kent and Medway Care Record", but not "reading" in "reading the record"."""
     words = tokens(text)
-    longest = max(map(len, names), default=0)
     in_names: set[str] = set()
     elsewhere: set[str] = set()
     position = 0
     while position < len(words):
-        length = _name_at(text, words, position, names, longest)
+        length = _name_at(text, words, position, names)
         (in_names if length else elsewhere).update(
             t.stem for t in words[position : position + max(length, 1)]
         )
@@ -167,14 +175,12 @@ def place_stems(text: str, names: frozenset[Stems]) -> frozenset[str]:
     return frozenset(in_names - elsewhere)
 
 
-def _name_at(
-    text: str, words: tuple[Token, ...], position: int, names: frozenset[Stems], longest: int
-) -> int:
+def _name_at(text: str, words: tuple[Token, ...], position: int, names: PlaceNames) -> int:
     """How many words from `position` make the longest place name there (0: none)."""
     if not text[words[position].start].isupper():
         return 0  # most words: a name begins with a capital
-    for length in range(min(longest, len(words) - position), 0, -1):
+    for length in range(min(names.longest, len(words) - position), 0, -1):
         window = words[position : position + length]
-        if tuple(t.stem for t in window) in names and all(text[t.start].isupper() for t in window):
+        if tuple(t.stem for t in window) in names.runs and all(text[t.start].isupper() for t in window):
             return length
     return 0

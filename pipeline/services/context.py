@@ -39,8 +39,8 @@ class Registry:
         )
         self.mailer: Mailer = make_mailer(settings)
         self.answers = Answers()
-        # (councils' version, their places, their names) for matching: councils change rarely
-        self.council_places: tuple[Any, Any, Any] | None = None
+        # Every council and place name for matching, with the councils' version: they change rarely
+        self.council_places: Any = None
 
     def answer(self, key: Hashable, compute: Callable[[], T]) -> T:
         """`compute()`, or the same answer kept from earlier at the index's current change."""

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from pipeline import lgsl
 from pipeline.errors import Invalid, NotFound
-from pipeline.matching.concepts import Stems, concepts, place_name_runs, place_stems, stems
+from pipeline.matching.concepts import PlaceNames, concepts, place_name_runs, place_stems, stems
 from pipeline.matching.evidence import Place, specificity
 from pipeline.matching.reasons import Explainer, consortia, consortium_text, other_reasons, record_ref_of
 from pipeline.matching.retrieval import Found, find_similar, weigh
@@ -155,7 +155,7 @@ class Asked:
 def evidence_for(registry: Registry, session: Session, asked: Asked, weights: Weights = WEIGHTS) -> Evidence:
     """The records like the text (from the index) and what else the scorer needs (from `session`)."""
     ask = asked.ask
-    named_places = place_stems(asked.text, _place_names(registry, session))
+    named_places = place_stems(asked.text, _known_councils(registry, session).names)
     with registry.search.view() as (searcher, matcher, facets):
         weighted = weigh(matcher, concepts(asked.text), weights, places=named_places)
         found = find_similar(
@@ -191,27 +191,28 @@ def _match(registry: Registry, session: Session, asked: Asked, weights: Weights 
 Places = tuple[dict[str, Place], dict[str, Council]]
 
 
+class KnownCouncils(NamedTuple):
+    """Every council and every place name, as of `version` (the councils' count and newest update)."""
+
+    version: tuple[Any, ...]
+    places: Places
+    names: PlaceNames
+
+
 def _places(registry: Registry, session: Session) -> Places:
     """Every council, kept on the registry until any council changes (count and newest update)."""
-    places: Places = _councils(registry, session)[1]
-    return places
+    return _known_councils(registry, session).places
 
 
-def _place_names(registry: Registry, session: Session) -> frozenset[Stems]:
-    """Every council's, region's and nation's name as a run of stems (kept like `_places`)."""
-    names: frozenset[Stems] = _councils(registry, session)[2]
-    return names
-
-
-def _councils(registry: Registry, session: Session) -> tuple[Any, Places, frozenset[Stems]]:
+def _known_councils(registry: Registry, session: Session) -> KnownCouncils:
     version = tuple(
         session.exec(select(func.count(), func.max(Council.updated_at)).select_from(Council)).one()
     )
     cached = registry.council_places
-    if cached is None or cached[0] != version:
+    if not isinstance(cached, KnownCouncils) or cached.version != version:
         places = _load_places(session)
-        registry.council_places = (version, places, place_name_runs(_names_of(places[1].values())))
-        cached = registry.council_places
+        cached = KnownCouncils(version, places, place_name_runs(_names_of(places[1].values())))
+        registry.council_places = cached
     return cached
 
 
