@@ -39,23 +39,24 @@ def test_a_refresh_keeps_unchanged_segments_open_and_never_revives_deleted_docum
     store = IndexStore(tmp_path / "index")
     store.ensure()
     _commit(store, add=["a1", "a2", "a3"])
-    first = _leaves(store.searcher())
+    with store.reading() as searcher:
+        first = _leaves(searcher)
     assert len(first) == 1
 
     _commit(store, add=["b1"])
-    second = store.searcher()
-    kept = _leaves(second)
+    with store.reading() as searcher:
+        kept = _leaves(searcher)
     assert len(kept) == 2
     for segment_id, leaf in first.items():
         assert kept[segment_id] is leaf  # the same open reader, not a re-read of its files
 
     _commit(store, delete=["a2"])
-    third = store.searcher()
-    reopened = _leaves(third)
-    segment_a = next(iter(first))
-    assert reopened[segment_a] is not first[segment_a]  # its deletions changed
-    assert third.search(wq.Term("id", "a2")).scored_length() == 0
-    assert third.doc_count() == 3
+    with store.reading() as third:
+        reopened = _leaves(third)
+        segment_a = next(iter(first))
+        assert reopened[segment_a] is not first[segment_a]  # its deletions changed
+        assert third.search(wq.Term("id", "a2")).scored_length() == 0
+        assert third.doc_count() == 3
     store.close()
 
 
@@ -153,7 +154,8 @@ def test_a_missing_length_column_is_looked_for_once_per_segment(tmp_path: Path) 
     store = IndexStore(tmp_path / "index")
     store.ensure()
     _commit(store, add=["a1", "a2"])
-    leaf = store.searcher().reader().leaf_readers()[0][0]
+    with store.reading() as searcher:
+        leaf = searcher.reader().leaf_readers()[0][0]
     storage = leaf._perdoc._storage
     looked: list[str] = []
     exists = storage.file_exists
@@ -358,3 +360,107 @@ def test_an_index_that_still_indexes_its_sort_keys_and_dates_keeps_working(
     found = client.get("/api/v1/search?q=bin&sort=title").json()
     assert [i["title"] for i in found["items"]] == ["Alpha bin rounds", "Beta bin rounds"]
     assert {f["value"]: f["count"] for f in found["facets"]["dormant"]} == {"no": 2}
+
+
+def _hold_a_searcher(
+    store: IndexStore, held: threading.Event, release: threading.Event, into: list[Any]
+) -> threading.Thread:
+    """A thread that borrows a searcher, says so, and keeps it until `release`."""
+
+    def hold() -> None:
+        with store.reading() as searcher:
+            into.append(searcher)
+            held.set()
+            release.wait()
+            into.append(searcher.search(wq.Term("id", "a1")).scored_length())
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    assert held.wait(timeout=30)
+    return thread
+
+
+def test_searches_run_side_by_side_each_on_a_searcher_of_its_own(tmp_path: Path) -> None:
+    store = IndexStore(tmp_path / "index", searchers=2)
+    store.ensure()
+    _commit(store, add=["a1", "a2"])
+    held, release, first = threading.Event(), threading.Event(), []
+    holder = _hold_a_searcher(store, held, release, first)
+    with store.reading() as mine:  # not kept waiting while the other thread searches
+        assert mine is not first[0]
+        assert mine.search(wq.Term("id", "a2")).scored_length() == 1
+        with store.reading() as again:  # reading again inside the block: the same searcher
+            assert again is mine
+        third: list[Any] = []
+        waiter = threading.Thread(target=lambda: third.extend(_borrowed(store)))
+        waiter.start()  # both searchers are lent: it waits for one to come back
+        release.set()
+        holder.join(timeout=30)
+        waiter.join(timeout=30)
+    assert first[1] == 1  # the held searcher kept working beside the others
+    assert third == [first[0]]  # given the searcher the first thread gave back, not a third one
+    store.close()
+
+
+def _borrowed(store: IndexStore) -> list[Any]:
+    with store.reading() as searcher:
+        return [searcher]
+
+
+def test_a_searcher_lent_across_an_index_swap_keeps_working_and_is_closed_when_given_back(
+    tmp_path: Path,
+) -> None:
+    store = IndexStore(tmp_path / "index")
+    store.ensure()
+    _commit(store, add=["a1"])
+    held, release, lent = threading.Event(), threading.Event(), []
+    holder = _hold_a_searcher(store, held, release, lent)
+    store.publish(store.new_generation())  # as `pipeline reindex` does
+    _commit(store, add=["b1"])
+    with store.reading() as searcher:
+        assert searcher is not lent[0]
+        assert searcher.search(wq.Term("id", "b1")).scored_length() == 1
+        assert searcher.search(wq.Term("id", "a1")).scored_length() == 0
+    release.set()
+    holder.join(timeout=30)
+    assert lent[1] == 1  # still answered from the index it was opened on
+    assert lent[0].reader().is_closed  # and closed once given back, not kept
+    with store.reading() as searcher:
+        assert searcher.search(wq.Term("id", "b1")).scored_length() == 1
+    store.close()
+
+
+def test_searches_in_many_threads_give_the_answers_of_one_thread(
+    client: TestClient[Any], registry: Registry, tokens: dict[str, str]
+) -> None:
+    """Threads search at once, each with a searcher of its own, while the caches of postings,
+    lengths and facets are shared: every answer is the one a lone search gives."""
+    from pipeline.search.query import build_plan
+
+    words = ["repairs", "parking permits", "bins", "school admissions", "housing", "council tax"]
+    for number in range(24):
+        title = f"{words[number % len(words)].capitalize()} service {number}"
+        summary = f"Residents use {words[(number + 1) % len(words)]} and {words[(number + 3) % len(words)]}."
+        create(client, "projects", project_body(title=title, summary=summary), tokens["hackney"])
+    registry.search.catch_up(wait=True)
+    queries = [*words, '"parking permits"', "repair*", "service -bins"]
+    plans = {
+        q: build_plan(q=q, filters={}, updated_after=None, updated_before=None, sort=None, page=1, per_page=5)
+        for q in queries
+    }
+    alone = {q: registry.search.run(plan, q) for q, plan in plans.items()}
+    failures: list[str] = []
+
+    def search_many(seed: int) -> None:
+        order = random.Random(seed).choices(queries, k=60)
+        for q in order:
+            if registry.search.run(plans[q], q) != alone[q]:
+                failures.append(q)
+
+    threads = [threading.Thread(target=search_many, args=(seed,)) for seed in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert failures == []
+    assert len(registry.search.store._idle) <= registry.search.store.searchers

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,7 +31,8 @@ class SearchEngine:
     """Searches the index and keeps it up to date with the change log.
 
     Any process may be asked to catch up; only the one that gets Whoosh's writer lock does the
-    work, the others find it busy and simply read. Searches share one long-lived searcher.
+    work, the others find it busy and simply read. Searches borrow one of the store's kept
+    searchers each, and run side by side.
     """
 
     def __init__(self, root: Path, engine: Engine, *, applies: bool = True, memory_map: bool = False) -> None:
@@ -40,7 +42,10 @@ class SearchEngine:
         self.facets = FacetArrayCache()
         self.postings = PostingCache()
         self.lengths = FieldLengths()
-        self._matcher: tuple[Any, Matcher] | None = None
+        # Each kept searcher's mask matcher, by the searcher's identity (the matcher holds the
+        # searcher, so an identity is not reused while its entry is here); most recent last.
+        self._matchers: OrderedDict[int, Matcher] = OrderedDict()
+        self._matchers_guard = threading.Lock()
         self._apply = threading.Lock()
         self._stop = threading.Event()
         self._follower: threading.Thread | None = None
@@ -152,13 +157,19 @@ class SearchEngine:
             )
 
     def _matcher_for(self, searcher: Any) -> Matcher:
-        leaves = searcher.reader().leaf_readers()
-        key = (id(searcher), tuple(segment_key(leaf) for leaf, _ in leaves))
-        if self._matcher is None or self._matcher[0] != key:
-            keys = [segment_key(leaf) for leaf, _ in leaves]
-            self._matcher = (key, Matcher(searcher, self.postings, keys))
-            self.lengths.keep_only(keys)
-        return self._matcher[1]
+        with self._matchers_guard:
+            matcher = self._matchers.get(id(searcher))
+            if matcher is not None:
+                self._matchers.move_to_end(id(searcher))
+                return matcher
+        keys = [segment_key(leaf) for leaf, _ in searcher.reader().leaf_readers()]
+        matcher = Matcher(searcher, self.postings, keys)
+        with self._matchers_guard:
+            self._matchers[id(searcher)] = matcher
+            while len(self._matchers) > 2 * self.store.searchers:  # searchers since refreshed
+                self._matchers.popitem(last=False)
+        self.lengths.keep_only(keys)
+        return matcher
 
     def rebuild(self, progress: Any = None) -> int:
         return rebuild(self.store, self.engine, progress)

@@ -22,6 +22,9 @@ from pipeline.search.fields import META_ID, build_schema
 log = logging.getLogger("pipeline.search")
 
 CURRENT = "current"
+# Searches one process runs at once, each with its own searcher; more wait for one to be
+# given back. Two cores: more at once only share the same interpreter lock.
+SEARCHERS = 4
 
 
 class IndexBusy(Exception):
@@ -29,7 +32,7 @@ class IndexBusy(Exception):
 
 
 class IndexStore:
-    """Where the index lives, and this process's searcher on it.
+    """Where the index lives, and this process's searchers on it.
 
     `root/current` is a symlink to a generation folder; `pipeline reindex` builds a new
     generation beside it and swaps the link atomically. Searchers notice and reopen.
@@ -40,13 +43,17 @@ class IndexStore:
     in each process's resident memory: 90-120 MB a process at 100,000 records.
     """
 
-    def __init__(self, root: Path, *, memory_map: bool = False) -> None:
+    def __init__(self, root: Path, *, memory_map: bool = False, searchers: int = SEARCHERS) -> None:
         self.root = root
         self.memory_map = memory_map
+        self.searchers = searchers
         self._guard = threading.RLock()
+        self._returned = threading.Condition(self._guard)
+        self._idle: list[Any] = []  # searchers on the current generation, not lent
+        self._lent = 0
+        self._held = threading.local()  # this thread's lease, while it reads
         self._index: Any = None
         self._generation: str | None = None
-        self._searcher: Any = None
         self._known: tuple[str | None, Any, int, int] | None = None
 
     # -- generations -------------------------------------------------------------------
@@ -88,7 +95,7 @@ class IndexStore:
                 self.ensure()
                 generation = self.current_generation()
             if generation != self._generation:
-                self._close_searcher()
+                self._close_idle_searchers()
                 self._index = self._open(str(generation))
                 self._generation = generation
                 if not _has_every_field(self._index):
@@ -99,7 +106,7 @@ class IndexStore:
         """An index made before a field was added: replace it with an empty one of the current
         schema, which the indexing process fills again from the change log."""
         log.warning("the search index lacks fields of this version: starting a new one")
-        self._close_searcher()
+        self._close_idle_searchers()
         self.publish(self.new_generation())
         generation = self.current_generation()
         self._index = self._open(str(generation))
@@ -108,40 +115,65 @@ class IndexStore:
     def _open(self, generation: str) -> Any:
         return FileStorage(str(self.root / generation), supports_mmap=self.memory_map).open_index()
 
-    def searcher(self) -> Any:
-        """The long-lived searcher, refreshed when the index has changed since it was opened.
+    @contextmanager
+    def reading(self) -> Iterator[Any]:
+        """A searcher on the newest commit, for this thread alone while the block runs.
 
-        Call it inside `reading()` whenever the searcher is then used: refreshing closes the
-        previous searcher, so use and refresh must not overlap.
+        Whoosh's readers keep file positions and per-search state, so two threads never use
+        one searcher at once; instead each search borrows one of at most `searchers` kept
+        searchers and gives it back, and no lock is held while it searches. A borrowed
+        searcher is brought up to date first (reusing its unchanged segments); one that an
+        index swap left behind is closed when given back. A thread that reads again inside
+        its own block gets the searcher it already holds.
         """
-        with self._guard:
-            index = self.index()
-            if self._searcher is None:
-                self._searcher = index.searcher()
-            elif not self._searcher.up_to_date():
-                self._searcher = self._refreshed(index)
-            return self._searcher
+        held = getattr(self._held, "lease", None)
+        if held is not None:
+            yield held[1]
+            return
+        lease = self._borrow()
+        self._held.lease = lease
+        try:
+            yield lease[1]
+        finally:
+            self._held.lease = None
+            self._give_back(*lease)
 
-    def _refreshed(self, index: Any) -> Any:
+    def _borrow(self) -> tuple[str | None, Any]:
+        with self._returned:
+            while not self._idle and self._lent >= self.searchers:
+                self._returned.wait()
+            index = self.index()
+            if self._idle:
+                searcher = self._idle.pop()
+                if not searcher.up_to_date():
+                    searcher = self._refreshed(index, searcher)
+            else:
+                searcher = index.searcher()
+            self._lent += 1
+            return self._generation, searcher
+
+    def _give_back(self, generation: str | None, searcher: Any) -> None:
+        with self._returned:
+            self._lent -= 1
+            if generation is not None and generation == self._generation:
+                self._idle.append(searcher)  # the most recently used is lent first
+            else:
+                searcher.close()  # opened on an index since swapped or closed
+            self._returned.notify()
+
+    def _refreshed(self, index: Any, searcher: Any) -> Any:
         """A searcher on the newest commit, reusing the segments that have not changed.
 
         When another process commits (and deletes merged-away files) during the refresh,
         Whoosh's retry closes the reused readers twice and raises; then open afresh instead.
         """
-        assert self._searcher is not None
         try:
-            return reusing_searcher(index, self._searcher)
+            return reusing_searcher(index, searcher)
         except Exception:
             log.info("search index changed during a refresh; opening a new searcher")
             with contextlib.suppress(Exception):
-                self._searcher.close()
+                searcher.close()
             return index.searcher()
-
-    @contextmanager
-    def reading(self) -> Iterator[Any]:
-        """The current searcher, held so that no other thread refreshes (closes) it meanwhile."""
-        with self._guard:
-            yield self.searcher()
 
     def applied_seq(self) -> int:
         """The last change-log sequence number the current index has applied.
@@ -188,15 +220,15 @@ class IndexStore:
             discard(writer)
             raise
 
-    def _close_searcher(self) -> None:
+    def _close_idle_searchers(self) -> None:
+        """Close the searchers not lent; those lent are closed when given back."""
         self._known = None
-        if self._searcher is not None:
-            self._searcher.close()
-            self._searcher = None
+        while self._idle:
+            self._idle.pop().close()
 
     def close(self) -> None:
         with self._guard:
-            self._close_searcher()
+            self._close_idle_searchers()
             if self._index is not None:
                 self._index.close()
                 self._index = None
