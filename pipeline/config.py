@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 import msgspec
 
 ENV_PREFIX = "PIPELINE_"
+# Searches one process runs at once by default; two cores share one interpreter lock per process.
+INDEX_SEARCHERS = 4
 
 
 def _doc(text: str) -> msgspec.Meta:
@@ -84,6 +86,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
             " MB a process at 100,000 records); reads were measured as fast (docs/performance.md)."
         ),
     ] = False
+    index_searchers: Annotated[
+        int,
+        msgspec.Meta(ge=1, le=16),
+        _doc(
+            "Searches one process runs at once, each with a searcher of its own (Whoosh's"
+            " searchers cannot be shared by threads); more wait for one to be free. Each"
+            " searcher keeps its own open segment readers, brought up to date after every write."
+        ),
+    ] = INDEX_SEARCHERS
     secret_key: Annotated[
         str,
         _doc(

@@ -54,9 +54,17 @@ def test_a_refresh_keeps_unchanged_segments_open_and_never_revives_deleted_docum
     with store.reading() as third:
         reopened = _leaves(third)
         segment_a = next(iter(first))
-        assert reopened[segment_a] is not first[segment_a]  # its deletions changed
+        assert reopened[segment_a] is first[segment_a]  # kept, though a document was deleted
+        assert reopened[segment_a].segment().deleted_count() == 1
         assert third.search(wq.Term("id", "a2")).scored_length() == 0
+        assert third.search(wq.Term("id", "a1")).scored_length() == 1
         assert third.doc_count() == 3
+        assert sorted(doc["id"] for doc in third.documents()) == ["a1", "a3", "b1"]
+
+    _commit(store, add=["c1"])  # deletions only grow: the deleted document never comes back
+    with store.reading() as fourth:
+        assert fourth.search(wq.Term("id", "a2")).scored_length() == 0
+        assert fourth.doc_count() == 4
     store.close()
 
 

@@ -20,7 +20,7 @@ from pipeline.search.indexer import catch_up, catch_up_in_parallel, rebuild
 from pipeline.search.postings import Matcher, PostingCache
 from pipeline.search.query import SearchPlan
 from pipeline.search.ranking import FieldLengths
-from pipeline.search.store import IndexStore
+from pipeline.search.store import SEARCHERS, IndexStore
 from pipeline.storage.changes import latest_seq
 
 log = logging.getLogger("pipeline.search")
@@ -35,8 +35,16 @@ class SearchEngine:
     searchers each, and run side by side.
     """
 
-    def __init__(self, root: Path, engine: Engine, *, applies: bool = True, memory_map: bool = False) -> None:
-        self.store = IndexStore(root, memory_map=memory_map)
+    def __init__(
+        self,
+        root: Path,
+        engine: Engine,
+        *,
+        applies: bool = True,
+        memory_map: bool = False,
+        searchers: int = SEARCHERS,
+    ) -> None:
+        self.store = IndexStore(root, memory_map=memory_map, searchers=searchers)
         self.engine = engine
         self.applies = applies  # False: another process (`pipeline index --follow`) applies changes
         self.facets = FacetArrayCache()

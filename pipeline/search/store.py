@@ -17,14 +17,13 @@ from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
 
+from pipeline.config import INDEX_SEARCHERS
 from pipeline.search.fields import META_ID, build_schema
 
 log = logging.getLogger("pipeline.search")
 
 CURRENT = "current"
-# Searches one process runs at once, each with its own searcher; more wait for one to be
-# given back. Two cores: more at once only share the same interpreter lock.
-SEARCHERS = 4
+SEARCHERS = INDEX_SEARCHERS  # searches one process runs at once, each on a searcher of its own
 
 
 class IndexBusy(Exception):
@@ -245,8 +244,11 @@ def reusing_searcher(index: Any, old: Any) -> Any:
     Whoosh 2.7.4's own refresh means to reuse them but looks them up under the wrong key (the
     index generation instead of the segment id), so every refresh reopened every segment: at
     100,000 records, each write cost each process a re-read of the large segment's term
-    index. A segment reader is reused only if its segment has the same deletions (they only
-    ever grow), so deleted documents cannot come back. Readers no longer used are closed.
+    index. A segment whose documents have been deleted since keeps its reader too, which
+    then reads the deletions of the newest commit (they only ever grow), so deleted documents
+    cannot come back. Readers no longer used are closed.
+
+    The old searcher is given up: call this only when no other thread is using it.
     """
     from whoosh.reading import MultiReader, SegmentReader
     from whoosh.searching import Searcher
@@ -260,8 +262,8 @@ def reusing_searcher(index: Any, old: Any) -> Any:
     readers = []
     for segment in toc.segments:
         previous = reusable.get(segment.segment_id())
-        if previous is not None and previous.segment().deleted_count() == segment.deleted_count():
-            readers.append(reusable.pop(segment.segment_id()))
+        if previous is not None:
+            readers.append(_with_deletions_of(reusable.pop(segment.segment_id()), segment))
         else:
             readers.append(SegmentReader(index.storage, toc.schema, segment, generation=toc.generation))
     for unused in reusable.values():
@@ -270,6 +272,17 @@ def reusing_searcher(index: Any, old: Any) -> Any:
         return index.searcher()
     # A MultiReader even around one reused reader: the reader must report the new generation.
     return Searcher(MultiReader(readers, generation=toc.generation), fromindex=index)
+
+
+def _with_deletions_of(reader: Any, segment: Any) -> Any:
+    """The open segment reader, reading its deletions from `segment`, the same segment as of
+    a newer commit. Whoosh 2.7.4's segment reader and its per-document reader read deletions,
+    and nothing else that a commit can change, from their segment object; the files, terms
+    and columns are the segment's own and never change."""
+    if reader.segment().deleted_count() != segment.deleted_count():
+        reader._segment = segment
+        reader._perdoc._segment = segment
+    return reader
 
 
 def discard(writer: Any) -> None:

@@ -36,6 +36,7 @@ class Registry:
             self.engine,
             applies=settings.index_in_server,
             memory_map=settings.index_memory_map,
+            searchers=settings.index_searchers,
         )
         self.mailer: Mailer = make_mailer(settings)
         self.answers = Answers()
