@@ -14,13 +14,14 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from pipeline.config import INDEX_SEARCHERS
 from pipeline.search.executor import RawResults, execute, matching_records, which_match
 from pipeline.search.facet_arrays import FacetArrayCache, FacetArrays, segment_key
 from pipeline.search.indexer import catch_up, catch_up_in_parallel, rebuild
 from pipeline.search.postings import Matcher, PostingCache
 from pipeline.search.query import SearchPlan
 from pipeline.search.ranking import FieldLengths
-from pipeline.search.store import SEARCHERS, IndexStore
+from pipeline.search.store import IndexStore
 from pipeline.storage.changes import latest_seq
 
 log = logging.getLogger("pipeline.search")
@@ -42,7 +43,7 @@ class SearchEngine:
         *,
         applies: bool = True,
         memory_map: bool = False,
-        searchers: int = SEARCHERS,
+        searchers: int = INDEX_SEARCHERS,
     ) -> None:
         self.store = IndexStore(root, memory_map=memory_map, searchers=searchers)
         self.engine = engine

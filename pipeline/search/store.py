@@ -23,7 +23,6 @@ from pipeline.search.fields import META_ID, build_schema
 log = logging.getLogger("pipeline.search")
 
 CURRENT = "current"
-SEARCHERS = INDEX_SEARCHERS  # searches one process runs at once, each on a searcher of its own
 
 
 class IndexBusy(Exception):
@@ -42,7 +41,7 @@ class IndexStore:
     in each process's resident memory: 90-120 MB a process at 100,000 records.
     """
 
-    def __init__(self, root: Path, *, memory_map: bool = False, searchers: int = SEARCHERS) -> None:
+    def __init__(self, root: Path, *, memory_map: bool = False, searchers: int = INDEX_SEARCHERS) -> None:
         self.root = root
         self.memory_map = memory_map
         self.searchers = searchers
@@ -154,7 +153,7 @@ class IndexStore:
     def _give_back(self, generation: str | None, searcher: Any) -> None:
         with self._returned:
             self._lent -= 1
-            if generation is not None and generation == self._generation:
+            if generation == self._generation:
                 self._idle.append(searcher)  # the most recently used is lent first
             else:
                 searcher.close()  # opened on an index since swapped or closed

@@ -191,6 +191,9 @@ def _match(registry: Registry, session: Session, asked: Asked, weights: Weights 
 Places = tuple[dict[str, Place], dict[str, Council]]
 
 
+KNOWN_COUNCILS = "pipeline.known_councils"  # the session's `info` key
+
+
 class KnownCouncils(NamedTuple):
     """Every council and every place name, as of `version` (the councils' count and newest update)."""
 
@@ -205,6 +208,16 @@ def _places(registry: Registry, session: Session) -> Places:
 
 
 def _known_councils(registry: Registry, session: Session) -> KnownCouncils:
+    """The councils as `session` sees them: their version is read once per session (one
+    snapshot; an answer asks for them several times), the councils only when it changed."""
+    known = session.info.get(KNOWN_COUNCILS)
+    if not isinstance(known, KnownCouncils):
+        known = _current_councils(registry, session)
+        session.info[KNOWN_COUNCILS] = known
+    return known
+
+
+def _current_councils(registry: Registry, session: Session) -> KnownCouncils:
     version = tuple(
         session.exec(select(func.count(), func.max(Council.updated_at)).select_from(Council)).one()
     )
