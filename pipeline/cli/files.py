@@ -10,6 +10,7 @@ from typing import BinaryIO
 import click
 
 from pipeline.cli.base import Context, fail, main, reports_errors
+from pipeline.cli.collection import collecting_rarely
 from pipeline.record_types import RECORD_TYPE_NAMES
 from pipeline.services.identity.actors import SYSTEM
 
@@ -45,12 +46,13 @@ def import_command(
         fail("say what the file holds with --type (project, product, finding or code-link) and --format.")
     kind = KINDS[str(record_type)]
     max_rows = obj.settings.max_import_rows
-    data = read_file(file, obj.settings.max_import_bytes)
-    checked = read_import(data, str(fmt), str(file), kind, max_rows=max_rows)
-    with click.progressbar(
-        length=len(checked.items), label=f"Importing {kind.name}s", file=sys.stderr
-    ) as bar:
-        result = import_records(obj.registry, SYSTEM, checked, progress=bar.update)
+    with collecting_rarely():
+        data = read_file(file, obj.settings.max_import_bytes)
+        checked = read_import(data, str(fmt), str(file), kind, max_rows=max_rows)
+        with click.progressbar(
+            length=len(checked.items), label=f"Importing {kind.name}s", file=sys.stderr
+        ) as bar:
+            result = import_records(obj.registry, SYSTEM, checked, progress=bar.update)
     click.echo(
         f"{result.records} {kind.name}s: {result.created} created, {result.updated} updated, "
         f"{result.unchanged} unchanged."

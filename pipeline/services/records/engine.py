@@ -24,6 +24,7 @@ from pipeline.services.records.reference_problems import Problems
 from pipeline.services.records.slugs import unique_slug
 from pipeline.services.records.validation import convert_input
 from pipeline.storage.models import Change, Council, RecordBase, RecordLink
+from pipeline.storage.rows import new_row
 
 
 def build_outs(scope: Scope, kind: RecordKind, rows: Sequence[RecordBase]) -> list[Output]:
@@ -90,7 +91,8 @@ def insert_in(
     require_council_member(actor, owner.id, owner.short_name)
     now = utcnow()
     title: str = getattr(data, "title")  # noqa: B009  (every record input has a title)
-    row = kind.table(
+    row = new_row(
+        kind.table,
         id=record_id or str(uuid.uuid4()),
         slug=unique_slug(session, kind.table, title),
         title=title,
