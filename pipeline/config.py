@@ -14,6 +14,9 @@ import msgspec
 ENV_PREFIX = "PIPELINE_"
 # Searches one process runs at once by default; two cores share one interpreter lock per process.
 INDEX_SEARCHERS = 4
+# Postings an indexing process sorts in memory before it writes sorted runs to disk (Whoosh's
+# `limitmb`); measured in docs/performance.md.
+INDEX_MEMORY_MB = 512
 
 
 def _doc(text: str) -> msgspec.Meta:
@@ -95,6 +98,17 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
             " searcher keeps its own open segment readers, brought up to date after every write."
         ),
     ] = INDEX_SEARCHERS
+    index_memory_mb: Annotated[
+        int,
+        msgspec.Meta(ge=1, le=8192),
+        _doc(
+            "Megabytes of postings each indexing process keeps in memory, when a rebuild or a"
+            " bulk import is indexed by several processes (one a core, at most two), before it"
+            " sorts them into runs on disk and merges those. More is faster and uses more memory:"
+            " at 100,000 records, 512 sorts everything in memory (each process peaked at about"
+            " 770 MB); 256 wrote and merged runs, and took 1.6 times as long."
+        ),
+    ] = INDEX_MEMORY_MB
     secret_key: Annotated[
         str,
         _doc(

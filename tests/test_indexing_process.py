@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import Engine
 
 from pipeline.companions import indexing_process, stop_on_terminate
-from pipeline.config import Settings
+from pipeline.config import INDEX_MEMORY_MB, Settings
 from pipeline.search.indexer import INDEXING_PROCS
 from pipeline.services.context import Registry
 from pipeline.services.discovery.search import SearchRequest, search_records
@@ -149,3 +149,31 @@ def test_a_terminate_signal_stops_a_following_command_even_where_its_exit_is_swa
         assert stopping.is_set()  # ...and the loop stops too, where a finalizer swallowed it
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def test_postings_sorted_on_disk_index_what_postings_sorted_in_memory_do(
+    registry: Registry, settings: Settings, engine: Engine, councils: dict[str, str]
+) -> None:
+    """With 1 MB each, the indexing processes write their postings to disk in sorted runs and
+    merge them; with the default, they sort them in memory. The indexes answer alike."""
+    _import(registry, "Library booking", 1200)
+    answers = []
+    for memory_mb in (1, INDEX_MEMORY_MB):
+        rebuilt = Registry(msgspec.structs.replace(settings, index_memory_mb=memory_mb), engine)
+        assert rebuilt.search.indexing_memory_mb == memory_mb
+        assert rebuilt.search.rebuild() == 1200
+        answers.append([_ids(rebuilt, words) for words in ("library booking", '"booking 17"', "about 12")])
+        rebuilt.close()
+    assert answers[0] == answers[1]
+    assert [len(ids) for ids in answers[0]] == [1200, 1, 1]
+
+
+def _ids(registry: Registry, words: str) -> list[str]:
+    """Every record a search finds, page by page."""
+    ids: list[str] = []
+    for page in range(1, 100):
+        found = search_records(registry, SearchRequest(q=words, per_page=100, page=page))
+        ids += [str(hit.id) for hit in found.items]
+        if len(ids) >= found.total:
+            break
+    return sorted(ids)

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from pipeline.config import INDEX_SEARCHERS
+from pipeline.config import INDEX_MEMORY_MB, INDEX_SEARCHERS
 from pipeline.search.executor import RawResults, execute, matching_records, which_match
 from pipeline.search.facet_arrays import FacetArrayCache, FacetArrays, segment_key
 from pipeline.search.indexer import catch_up, catch_up_in_parallel, rebuild
@@ -44,10 +44,12 @@ class SearchEngine:
         applies: bool = True,
         memory_map: bool = False,
         searchers: int = INDEX_SEARCHERS,
+        indexing_memory_mb: int = INDEX_MEMORY_MB,
     ) -> None:
         self.store = IndexStore(root, memory_map=memory_map, searchers=searchers)
         self.engine = engine
         self.applies = applies  # False: another process (`pipeline index --follow`) applies changes
+        self.indexing_memory_mb = indexing_memory_mb  # each process's postings, indexing in parallel
         self.facets = FacetArrayCache()
         self.postings = PostingCache()
         self.lengths = FieldLengths()
@@ -74,7 +76,7 @@ class SearchEngine:
             return 0  # another thread of this process is applying already
         try:
             if parallel:
-                return catch_up_in_parallel(self.store, self.engine)
+                return catch_up_in_parallel(self.store, self.engine, self.indexing_memory_mb)
             return catch_up(self.store, self.engine)
         finally:
             self._apply.release()
@@ -181,7 +183,7 @@ class SearchEngine:
         return matcher
 
     def rebuild(self, progress: Any = None) -> int:
-        return rebuild(self.store, self.engine, progress)
+        return rebuild(self.store, self.engine, progress, memory_mb=self.indexing_memory_mb)
 
     def follow(self, interval: float) -> None:
         """Catch up every `interval` seconds in a background thread, until stopped."""

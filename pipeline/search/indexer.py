@@ -11,6 +11,7 @@ import sqlalchemy as sql
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
+from pipeline.config import INDEX_MEMORY_MB
 from pipeline.search.documents import document_for, region_slug
 from pipeline.search.fields import META_ID
 from pipeline.search.store import IndexBusy, IndexStore, discard
@@ -21,8 +22,12 @@ from pipeline.vocab import RECORD_TYPES
 log = logging.getLogger("pipeline.search")
 BATCH = 2000
 INDEXING_PROCS = max(1, min(2, os.cpu_count() or 1))
-# Whoosh's own parallel indexing, one segment per process (about twice as fast on two cores).
-IN_PARALLEL: dict[str, Any] = {"procs": INDEXING_PROCS, "multisegment": True, "limitmb": 256}
+
+
+def in_parallel(memory_mb: int) -> dict[str, Any]:
+    """Whoosh's own parallel indexing, one segment per process (about twice as fast on two
+    cores), each process sorting up to `memory_mb` of postings in memory before it spills them."""
+    return {"procs": INDEXING_PROCS, "multisegment": True, "limitmb": memory_mb}
 
 
 def regions_by_council(session: Session) -> dict[str, str]:
@@ -101,7 +106,7 @@ def catch_up(store: IndexStore, engine: Engine, batch: int = BATCH) -> int:
     return total
 
 
-def catch_up_in_parallel(store: IndexStore, engine: Engine) -> int:
+def catch_up_in_parallel(store: IndexStore, engine: Engine, memory_mb: int = INDEX_MEMORY_MB) -> int:
     """Apply everything outstanding in one commit, the documents indexed by INDEXING_PROCS
     processes, each into a segment of its own (Whoosh's multisegment writer): for an index far
     behind, after a bulk import. As fast as a rebuild, without indexing again what the index
@@ -110,7 +115,7 @@ def catch_up_in_parallel(store: IndexStore, engine: Engine) -> int:
     Returns how far the index moved along the change log (0 if busy or up to date).
     """
     try:
-        with store.writer(**IN_PARALLEL) as writer:
+        with store.writer(**in_parallel(memory_mb)) as writer:
             applied = store.applied_seq()
             with Session(engine) as session:
                 up_to = latest_seq(session)
@@ -190,7 +195,13 @@ def count_current(session: Session, up_to: int) -> int:
     return session.exec(query).one()
 
 
-def rebuild(store: IndexStore, engine: Engine, progress: Callable[[int, int], None] | None = None) -> int:
+def rebuild(
+    store: IndexStore,
+    engine: Engine,
+    progress: Callable[[int, int], None] | None = None,
+    *,
+    memory_mb: int = INDEX_MEMORY_MB,
+) -> int:
     """Build a fresh index from the database into a new generation, then swap it in atomically.
 
     Writes keep arriving meanwhile: the new index records the sequence number it was built at,
@@ -201,7 +212,7 @@ def rebuild(store: IndexStore, engine: Engine, progress: Callable[[int, int], No
     from whoosh import index as whoosh_index
 
     index = whoosh_index.open_dir(str(generation))
-    writer = index.writer(**IN_PARALLEL)
+    writer = index.writer(**in_parallel(memory_mb))
     with Session(engine) as session:
         up_to = latest_seq(session)
         total = count_current(session, up_to)

@@ -37,6 +37,7 @@ class Registry:
             applies=settings.index_in_server,
             memory_map=settings.index_memory_map,
             searchers=settings.index_searchers,
+            indexing_memory_mb=settings.index_memory_mb,
         )
         self.mailer: Mailer = make_mailer(settings)
         self.answers = Answers()
