@@ -34,9 +34,7 @@ class _Column:
     factory: Callable[[], Any] | None
     required: bool
 
-    def value(self, values: dict[str, Any]) -> Any:
-        if self.name in values:
-            return values[self.name]
+    def default_value(self) -> Any:
         if self.factory is not None:
             return self.factory()
         if isinstance(self.default, IMMUTABLE):
@@ -63,13 +61,14 @@ def new_row(model: type[Row], **values: Any) -> Row:
     unset (for the caller to set before the row is flushed). A name that is not a field is an
     error here, where SQLModel would drop it without a word.
     """
-    columns = _columns(model)
-    unknown = values.keys() - {column.name for column in columns}
+    unknown = values.keys() - model.model_fields.keys()
     if unknown:
         raise TypeError(f"{model.__name__} has no field {', '.join(sorted(unknown))}")
     row: Row = manager_of_class(model).new_instance()
-    for column in columns:
-        if column.name in values or not column.required:
-            set_attribute(row, column.name, column.value(values))
+    for column in _columns(model):
+        if column.name in values:
+            set_attribute(row, column.name, values[column.name])
+        elif not column.required:
+            set_attribute(row, column.name, column.default_value())
     object.__setattr__(row, "__pydantic_fields_set__", set(values))
     return row
