@@ -78,7 +78,14 @@ def main() -> None:
         metavar="USERS",
         help="only the same searches against each system, at this many users (repeatable)",
     )
+    parser.add_argument(
+        "--pipeline-only", action="store_true", help="measure Pipeline alone, without datasette"
+    )
+    parser.add_argument(
+        "--code", type=Path, default=ROOT, help="the Pipeline checkout to serve (a figure before a change)"
+    )
     args = parser.parse_args()
+    args.code = args.code.resolve()
     base: Path = args.data_dir
     out = base / "load"
     out.mkdir(parents=True, exist_ok=True)
@@ -94,12 +101,13 @@ def main() -> None:
     plan_file = out / "plan.json"
 
     print(f"Machine: {machine()}")
+    print(f"Code: commit {served_commit(args.code)}")
     if args.compare_only:
         compare_only(args, data_dir, peer_db, plan, plan_file, tools)
         return
     print(f"Registry: {args.records} records; {args.users} users, {args.seconds} s a run, no think time\n")
     results: dict[str, Any] = {"machine": machine(), "records": args.records, "users": args.users}
-    with pipeline_server(data_dir, args.workers) as (pipeline_url, server_pids):
+    with pipeline_server(data_dir, args.workers, args.code) as (pipeline_url, server_pids):
         plan["feed_etag"] = httpx.get(f"{pipeline_url}/api/v1/feed.json?type=project").headers["ETag"]
         plan_file.write_text(json.dumps(plan))
         warm(pipeline_url, plan)
@@ -112,7 +120,8 @@ def main() -> None:
         results["not_modified"] = run_wrk(wrk, f"{pipeline_url}/api/v1/feed.json?type=project", plan)
         results["peak_rss_mb"] = peak_rss(server_pids())
     results["search_ours"] = ours
-    for variant in ("datasette", "datasette_light"):
+    variants = () if args.pipeline_only else ("datasette", "datasette_light")
+    for variant in variants:
         with datasette_server(tools, peer_db) as datasette_url:
             warm_datasette(datasette_url, plan, variant)
             results[f"search_{variant}"] = locust(
@@ -320,12 +329,23 @@ def comparison(query: dict[str, Any], peer: str) -> dict[str, str]:
 # --- Servers ------------------------------------------------------------------------------
 
 
+def served_commit(code: Path) -> str:
+    found = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=code, capture_output=True, text=True)
+    return found.stdout.strip() or "unknown"
+
+
 @contextmanager
-def pipeline_server(data_dir: Path, workers: int) -> Iterator[tuple[str, Any]]:
+def pipeline_server(data_dir: Path, workers: int, code: Path = ROOT) -> Iterator[tuple[str, Any]]:
+    """`pipeline serve` from the checkout `code`, on the registry in `data_dir`."""
     port = free_port()
-    env = {**os.environ, "PIPELINE_DATA_DIR": str(data_dir), "PIPELINE_LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "PIPELINE_DATA_DIR": str(data_dir),
+        "PIPELINE_LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(code),
+    }
     command = [sys.executable, "-m", "pipeline.cli", "serve", "--port", str(port), "--workers", str(workers)]
-    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+    server = subprocess.Popen(command, cwd=code, env=env, stdout=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for(url, "/api/v1/status")
@@ -566,6 +586,14 @@ def report(results: dict[str, Any]) -> None:
     peaks = results["peak_rss_mb"]
     listed = ", ".join(f"{name} {mb:.0f}" for name, mb in peaks.items())
     print(f"\nServer peak memory (VmHWM per process, MB): {listed}")
+    if "search_datasette" not in results:
+        row = results["search_ours"]["search"]
+        print(
+            f"\nThe same searches, Pipeline alone: {row['requests']} requests, {row['failures']} errors,"
+            f" {row['rps']:.1f} req/s, p50 {row['p50']:.0f} ms, p95 {row['p95']:.0f} ms,"
+            f" p99 {row['p99']:.0f} ms"
+        )
+        return
     ours, theirs = results["search_ours"]["search"], results["search_datasette"]["search"]
     light = results["search_datasette_light"]["search"]
     print("\nThe same searches, one system at a time:\n")
