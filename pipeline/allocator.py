@@ -19,6 +19,7 @@ import ctypes
 import platform
 import threading
 import time
+from functools import cache
 from typing import Any
 
 M_MMAP_THRESHOLD = -3  # glibc's <malloc.h>
@@ -27,8 +28,10 @@ TRIM_SECONDS = 1.0
 TRIM_THREAD = "memory trim"
 
 
+@cache
 def _glibc() -> Any:
-    """The process's C library if it is glibc, else None."""
+    """The process's C library if it is glibc, else None (found once: `libc_ver` reads the
+    interpreter's executable file)."""
     if platform.libc_ver()[0] != "glibc":
         return None
     return ctypes.CDLL(None)  # the C library this process already runs on
