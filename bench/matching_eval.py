@@ -204,12 +204,30 @@ def match_latency(http: httpx.Client, samples: int) -> dict[str, float]:
     return percentiles(times)
 
 
+def new_text_latency(http: httpx.Client, samples: int) -> dict[str, float]:
+    """POST /api/v1/match with texts not asked before (registered projects' own), no write in
+    between: what a question costs when none of its concepts' postings are cached yet."""
+    projects = http.get("/api/v1/projects", params={"limit": 1000}).json()["items"]
+    times = []
+    for project in projects[-samples:]:  # beyond the first 100, which the partner timings ask for
+        body = {"title": project["title"], "text": project["summary"] or project["title"], "limit": 10}
+        started = time.perf_counter()
+        http.post("/api/v1/match", json=body).raise_for_status()
+        times.append(time.perf_counter() - started)
+    return {**percentiles(times), "n": len(times)}
+
+
 def _ms(figures: dict[str, float]) -> str:
     return f"p50 {figures['p50']:.1f} ms, p95 {figures['p95']:.1f} ms"
 
 
 def report(
-    label: str, records: int, result: dict[str, Any], partners: dict[str, float], steady: dict[str, float]
+    label: str,
+    records: int,
+    result: dict[str, Any],
+    partners: dict[str, float],
+    steady: dict[str, float],
+    new_texts: dict[str, float],
 ) -> None:
     match = percentiles(result["match_latency"])
     print(f"\n## {label}: {records:,} records")
@@ -220,6 +238,8 @@ def report(
     calls = len(result["match_latency"])
     print(f"\nPOST /api/v1/match, each just after a write (n={calls}): {_ms(match)}")
     print(f"POST /api/v1/match, no write between (n=200): {_ms(steady)}")
+    asked = int(new_texts["n"])
+    print(f"POST /api/v1/match, texts not asked before, no write between (n={asked}): {_ms(new_texts)}")
     p50, p95 = partners["p50"], partners["p95"]
     print(f"GET /api/v1/projects/{{id}}/partners (n=200): p50 {p50:.1f} ms, p95 {p95:.1f} ms")
     for miss in result["misses"]:
@@ -252,7 +272,8 @@ def main() -> None:
             result = evaluate(http, token)
             partners = partner_latency(http, 200)
             steady = match_latency(http, 200)
-        report(label, records, result, partners, steady)
+            new_texts = new_text_latency(http, 100)
+        report(label, records, result, partners, steady, new_texts)
 
 
 if __name__ == "__main__":
