@@ -44,6 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from import_lock_bench import commit  # noqa: E402
 from search_bench import build, free_port, machine, percentiles, query_set, wait_for  # noqa: E402
 
 from pipeline.search.documents import document_for, region_slug  # noqa: E402
@@ -101,7 +102,7 @@ def main() -> None:
     plan_file = out / "plan.json"
 
     print(f"Machine: {machine()}")
-    print(f"Code: commit {served_commit(args.code)}")
+    print(f"Code: commit {commit(args.code)}")
     if args.compare_only:
         compare_only(args, data_dir, peer_db, plan, plan_file, tools)
         return
@@ -327,11 +328,6 @@ def comparison(query: dict[str, Any], peer: str) -> dict[str, str]:
 
 
 # --- Servers ------------------------------------------------------------------------------
-
-
-def served_commit(code: Path) -> str:
-    found = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=code, capture_output=True, text=True)
-    return found.stdout.strip() or "unknown"
 
 
 @contextmanager
